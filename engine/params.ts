@@ -42,6 +42,8 @@ export interface EngineParams {
   rsi_oversold: number;
   rsi_overbought: number;
   weights: ScoreWeights;
+  /** Candidates scoring at least this are logged as signals (those under the coin's min_confidence as below_threshold). */
+  signal_log_min_score: number;
   // targets and sizing
   /** Leveraged profit % aimed for at the take-profit; sets the leverage. */
   target_profit_percent: number;
@@ -104,6 +106,7 @@ export const DEFAULT_PARAMS: EngineParams = {
   rsi_oversold: 30,
   rsi_overbought: 70,
   weights: DEFAULT_WEIGHTS,
+  signal_log_min_score: 80,
   target_profit_percent: 10,
   risk_per_trade_percent: 1,
   liquidation_buffer: 0.5,

@@ -1,0 +1,223 @@
+// A simulated exchange for backtests and paper trading: resting limit entries, market orders that
+// fill at the next candle's open, TP/SL attached to the position and triggered by candle
+// highs/lows (stop first when one candle touches both), reduce-only closes, fees, slippage and
+// funding. Deterministic: the same candles and orders give the same fills.
+import type { Candle, Direction } from './types.js';
+
+export interface SimCosts {
+  maker_fee: number;
+  taker_fee: number;
+  slippage: number;
+  funding_rate: number;
+}
+
+export type SimOrderKind = 'limit_entry' | 'market_entry' | 'market_close';
+
+export interface SimOrder {
+  id: string;
+  symbol: string;
+  kind: SimOrderKind;
+  direction: Direction;
+  qty: number;
+  filledQty: number;
+  /** Limit price of a limit entry. */
+  price: number;
+  /** TP/SL attached to the position when an entry fills. */
+  takeProfit?: number;
+  stopLoss?: number;
+  placedAt: number;
+  status: 'open' | 'filled' | 'cancelled';
+}
+
+export type FillTrigger = 'limit' | 'market' | 'take_profit' | 'stop_loss' | 'close';
+
+export interface SimFill {
+  execId: string;
+  orderId: string;
+  symbol: string;
+  direction: Direction;
+  /** true when the fill reduces the position. */
+  reduce: boolean;
+  qty: number;
+  price: number;
+  fee: number;
+  isMaker: boolean;
+  trigger: FillTrigger;
+  time: number;
+}
+
+export interface SimPosition {
+  symbol: string;
+  direction: Direction;
+  size: number;
+  entryPrice: number;
+  takeProfit: number | null;
+  stopLoss: number | null;
+  fundingPaid: number;
+}
+
+export interface FundingCharge {
+  symbol: string;
+  amount: number;
+  time: number;
+}
+
+const FUNDING_MS = 8 * 3_600_000;
+
+export class SimBroker {
+  private readonly orders = new Map<string, SimOrder>();
+  private readonly positions = new Map<string, SimPosition>();
+  private execSeq = 0;
+
+  constructor(private readonly costs: SimCosts) {}
+
+  position(symbol: string): SimPosition | null {
+    return this.positions.get(symbol) ?? null;
+  }
+
+  allPositions(): SimPosition[] {
+    return [...this.positions.values()];
+  }
+
+  order(id: string): SimOrder | null {
+    return this.orders.get(id) ?? null;
+  }
+
+  openOrders(symbol?: string): SimOrder[] {
+    return [...this.orders.values()].filter((o) => o.status === 'open' && (!symbol || o.symbol === symbol));
+  }
+
+  /** Idempotent by id: placing an id twice returns the first order (like orderLinkId). */
+  place(o: Omit<SimOrder, 'filledQty' | 'status'>): SimOrder {
+    const existing = this.orders.get(o.id);
+    if (existing) return existing;
+    if (!(o.qty > 0)) throw new Error(`order ${o.id}: qty must be > 0`);
+    const order: SimOrder = { ...o, filledQty: 0, status: 'open' };
+    this.orders.set(o.id, order);
+    return order;
+  }
+
+  cancel(id: string): SimOrder | null {
+    const o = this.orders.get(id);
+    if (o && o.status === 'open') o.status = 'cancelled';
+    return o ?? null;
+  }
+
+  setTradingStop(symbol: string, stopLoss: number | null, takeProfit?: number | null): void {
+    const p = this.positions.get(symbol);
+    if (!p) throw new Error(`no open position on ${symbol}`);
+    p.stopLoss = stopLoss;
+    if (takeProfit !== undefined) p.takeProfit = takeProfit;
+  }
+
+  /** Forgets filled and cancelled orders (keeps memory flat over long backtests). */
+  prune(): void {
+    for (const [id, o] of this.orders) if (o.status !== 'open') this.orders.delete(id);
+  }
+
+  /**
+   * Plays one closed candle of `symbol` against the book, in the order a real exchange would have
+   * seen it: queued market orders at the open, then the position's stop/target, then resting limits
+   * (a limit filled in this candle is then checked against its stop only — the conservative case).
+   */
+  processCandle(symbol: string, c: Candle, tfMs: number): { fills: SimFill[]; funding: FundingCharge[] } {
+    const fills: SimFill[] = [];
+    const funding: FundingCharge[] = [];
+    const closeT = c.ts + tfMs;
+    // Funding is charged to a position held at the 8h mark (the candle that opens on it).
+    const pos0 = this.positions.get(symbol);
+    if (pos0 && this.costs.funding_rate !== 0 && c.ts % FUNDING_MS === 0) {
+      const sign = pos0.direction === 'long' ? 1 : -1;
+      const amount = sign * pos0.size * c.open * this.costs.funding_rate;
+      pos0.fundingPaid += amount;
+      funding.push({ symbol, amount, time: c.ts });
+    }
+    for (const o of this.orders.values()) {
+      if (o.symbol !== symbol || o.status !== 'open' || o.kind === 'limit_entry') continue;
+      if (o.placedAt > c.ts) continue; // placed after this candle opened: waits for the next one
+      const slip = o.direction === 'long' ? 1 : -1;
+      if (o.kind === 'market_entry') {
+        const px = c.open * (1 + slip * this.costs.slippage);
+        fills.push(this.fillEntry(o, o.qty - o.filledQty, px, false, 'market', c.ts));
+      } else {
+        const p = this.positions.get(symbol);
+        const qty = Math.min(o.qty - o.filledQty, p?.size ?? 0);
+        o.status = 'filled';
+        if (p && qty > 0) {
+          // closing a long sells: adverse slippage lowers the price
+          const px = c.open * (1 - (p.direction === 'long' ? 1 : -1) * this.costs.slippage);
+          o.filledQty += qty;
+          fills.push(this.fillExit(p, o.id, qty, px, 'close', c.ts));
+        }
+      }
+    }
+    this.checkProtection(symbol, c, closeT, fills, true);
+    for (const o of this.orders.values()) {
+      if (o.symbol !== symbol || o.status !== 'open' || o.kind !== 'limit_entry') continue;
+      if (o.placedAt > c.ts) continue;
+      // A limit fills only when price trades through it; touching is not enough.
+      const through = o.direction === 'long' ? c.low < o.price : c.high > o.price;
+      if (!through) continue;
+      fills.push(this.fillEntry(o, o.qty - o.filledQty, o.price, true, 'limit', closeT));
+      this.checkProtection(symbol, c, closeT, fills, false);
+    }
+    return { fills, funding };
+  }
+
+  /**
+   * `atOpen`: the position existed when the candle opened, so a gap through a level fills at the
+   * open and the target is checked too. Otherwise (just filled inside this candle) only the stop is
+   * checked, at its level: the path inside the candle is unknown, so assume the worse.
+   */
+  private checkProtection(symbol: string, c: Candle, closeT: number, fills: SimFill[], atOpen: boolean): void {
+    const p = this.positions.get(symbol);
+    if (!p) return;
+    const long = p.direction === 'long';
+    const adverse = 1 - (long ? 1 : -1) * this.costs.slippage;
+    if (p.stopLoss !== null) {
+      const gapped = atOpen && (long ? c.open <= p.stopLoss : c.open >= p.stopLoss);
+      if (gapped || (long ? c.low <= p.stopLoss : c.high >= p.stopLoss)) {
+        const px = (gapped ? c.open : p.stopLoss) * adverse;
+        fills.push(this.fillExit(p, `sl-${symbol}-${closeT}`, p.size, px, 'stop_loss', gapped ? c.ts : closeT));
+        return;
+      }
+    }
+    if (atOpen && p.takeProfit !== null) {
+      const gapped = long ? c.open >= p.takeProfit : c.open <= p.takeProfit;
+      if (gapped || (long ? c.high >= p.takeProfit : c.low <= p.takeProfit)) {
+        const px = (gapped ? c.open : p.takeProfit) * adverse;
+        fills.push(this.fillExit(p, `tp-${symbol}-${closeT}`, p.size, px, 'take_profit', gapped ? c.ts : closeT));
+      }
+    }
+  }
+
+  private fillEntry(o: SimOrder, qty: number, price: number, maker: boolean, trigger: FillTrigger, time: number): SimFill {
+    o.filledQty += qty;
+    o.status = 'filled';
+    const fee = qty * price * (maker ? this.costs.maker_fee : this.costs.taker_fee);
+    const p = this.positions.get(o.symbol);
+    if (p && p.direction === o.direction) {
+      p.entryPrice = (p.entryPrice * p.size + price * qty) / (p.size + qty);
+      p.size += qty;
+    } else {
+      this.positions.set(o.symbol, {
+        symbol: o.symbol, direction: o.direction, size: qty, entryPrice: price,
+        takeProfit: o.takeProfit ?? null, stopLoss: o.stopLoss ?? null, fundingPaid: 0,
+      });
+    }
+    return {
+      execId: `x${++this.execSeq}`, orderId: o.id, symbol: o.symbol, direction: o.direction, reduce: false,
+      qty, price, fee, isMaker: maker, trigger, time,
+    };
+  }
+
+  private fillExit(p: SimPosition, orderId: string, qty: number, price: number, trigger: FillTrigger, time: number): SimFill {
+    const fee = qty * price * this.costs.taker_fee;
+    p.size -= qty;
+    if (p.size <= 1e-12) this.positions.delete(p.symbol);
+    return {
+      execId: `x${++this.execSeq}`, orderId, symbol: p.symbol, direction: p.direction, reduce: true,
+      qty, price, fee, isMaker: false, trigger, time,
+    };
+  }
+}
