@@ -117,3 +117,131 @@ export interface StoreInfo {
   queueLength: number;
   error?: string;
 }
+
+// ---- analytics rows, computed in SQL so every store returns the same numbers ----
+
+/** One UTC day of one source (`daily_stats_view`). Trades count on the day they closed. */
+export interface DailyStatsRow {
+  date: string;
+  source: string;
+  total_trades: number;
+  winning_trades: number;
+  losing_trades: number;
+  /** winning / total × 100, 2 decimals; null without trades. */
+  win_rate: number | null;
+  total_pnl_usd: number;
+  total_pnl_percent: number;
+  best_trade_pnl: number | null;
+  worst_trade_pnl: number | null;
+  avg_confidence: number | null;
+  avg_duration_minutes: number | null;
+  signals_generated: number;
+  signals_executed: number;
+}
+
+export type ConfidenceBucket = '95-100' | '90-94' | '85-89' | '80-84' | '<80';
+
+/** `win_rate_by_confidence`: closed trades per confidence bucket, highest bucket first. */
+export interface ConfidenceBucketRow {
+  source: string;
+  confidence_bucket: ConfidenceBucket;
+  bucket_min: number;
+  total_trades: number;
+  wins: number;
+  win_rate: number | null;
+  avg_pnl: number | null;
+}
+
+/** `performance_by_factor`: closed trades with and without each factor. */
+export interface FactorPerformanceRow {
+  source: string;
+  factor: 'Order Block' | 'FVG' | 'Liquidity Sweep';
+  trades_with: number;
+  trades_without: number;
+  win_rate_with: number | null;
+  win_rate_without: number | null;
+  avg_pnl_with: number | null;
+  avg_pnl_without: number | null;
+}
+
+/** `coin_performance_view`: closed trades per symbol. */
+export interface CoinPerformanceRow {
+  source: string;
+  symbol: string;
+  total_trades: number;
+  win_rate: number | null;
+  avg_pnl_percent: number | null;
+  total_pnl_usd: number;
+  /** gross profit / gross loss; null when there is no losing trade. */
+  profit_factor: number | null;
+  /** UTC session of entry with the best total PnL: 'asia' 00-08, 'london' 08-13, 'new_york' 13-21, 'late' 21-24. */
+  best_session: string | null;
+}
+
+// ---- the store ----
+
+/**
+ * What the runtime and the backtester need from a database. A win is a trade with pnl_usd > 0
+ * (pnl_usd is net of fees and funding). Days are UTC. Every write is an upsert by client UUID.
+ */
+export interface Store {
+  readonly kind: StoreInfo['kind'];
+  /** Applies pending `sql/` migrations; returns the names applied now (empty when up to date). */
+  migrate(): Promise<string[]>;
+  /** Names of the applied migrations, oldest first. */
+  appliedMigrations(): Promise<string[]>;
+  info(): Promise<StoreInfo>;
+
+  upsertTrade(t: TradeRecord): Promise<void>;
+  upsertSignal(s: SignalRecord): Promise<void>;
+  upsertOrder(o: OrderRecord): Promise<void>;
+  upsertMlFeatures(f: MlFeatureRecord): Promise<void>;
+  /** Bulk upserts for backtests (multi-row statements, no journal needed). */
+  upsertTrades(rows: TradeRecord[]): Promise<void>;
+  upsertSignals(rows: SignalRecord[]): Promise<void>;
+  upsertMlFeaturesBatch(rows: MlFeatureRecord[]): Promise<void>;
+
+  orderByLinkId(orderLinkId: string): Promise<OrderRecord | null>;
+  /** Orders not in a final state (intent, new, partially_filled, unknown), oldest first. */
+  openOrders(): Promise<OrderRecord[]>;
+  /** Trades without exit_time, oldest first; optionally of one source. */
+  openTrades(source?: string): Promise<TradeRecord[]>;
+  /** Trades whose entry_time is in [from, to), oldest first. */
+  tradesBetween(from: Date, to: Date, source?: string): Promise<TradeRecord[]>;
+  mlFeatures(): Promise<MlFeatureRecord[]>;
+
+  getBotState(): Promise<BotState | null>;
+  setBotState(s: BotState): Promise<void>;
+
+  upsertApproval(a: ApprovalRecord): Promise<void>;
+  getApproval(id: string): Promise<ApprovalRecord | null>;
+  pendingApprovals(): Promise<ApprovalRecord[]>;
+  /** Atomic compare-and-set of an approval's status; true only for the caller that won. */
+  decideApproval(id: string, fromStatus: ApprovalRecord['status'], toStatus: ApprovalRecord['status'], by: string): Promise<boolean>;
+
+  /** One trading process per account: true when `holder` now holds the lease (database clock). */
+  acquireLease(holder: string, ttlMs: number, account?: string): Promise<boolean>;
+  /** Extends the lease; false when `holder` no longer holds it (stop trading). */
+  renewLease(holder: string, ttlMs: number, account?: string): Promise<boolean>;
+  releaseLease(holder: string, account?: string): Promise<void>;
+
+  /** Daily statistics for UTC days from..to inclusive (YYYY-MM-DD). */
+  dailyStats(from: string, to: string, source?: string): Promise<DailyStatsRow[]>;
+  coinPerformance(source?: string): Promise<CoinPerformanceRow[]>;
+  winRateByConfidence(source?: string): Promise<ConfidenceBucketRow[]>;
+  performanceByFactor(source?: string): Promise<FactorPerformanceRow[]>;
+
+  /** Writes waiting in the journal (0 for a store without one). */
+  queueLength(): number;
+  /** Resolves when every queued write has been applied. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The environment variables that choose and configure the store. */
+export interface StoreEnv {
+  DATA_DIR?: string;
+  DATABASE_URL?: string;
+  SUPABASE_URL?: string;
+  SUPABASE_KEY?: string;
+}
