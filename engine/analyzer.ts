@@ -1,0 +1,173 @@
+// Multi-timeframe analysis of one symbol: base candles in, closed higher-timeframe candles built
+// by aggregation, detectors updated, and on every closed ltf candle the factor snapshot, the
+// confluence score and — when it scores high enough — a candidate signal with its targets.
+import { Aggregator } from './aggregate.js';
+import { TimeframeState, type TimeframeStateOptions } from './smc/timeframe-state.js';
+import { scoreSnapshot } from './scoring.js';
+import { computeTargets } from './targets.js';
+import { TF_MS, type Timeframe } from './timeframe.js';
+import type { CoinConfig, EngineParams } from './params.js';
+import type { Bias, Candle, Direction, FactorSnapshot, ScoreResult, Signal } from './types.js';
+
+export interface LtfEvaluation {
+  /** Close time of the ltf candle. */
+  time: number;
+  candle: Candle;
+  snapshot: FactorSnapshot;
+  score: ScoreResult;
+}
+
+export interface AnalyzerOptions {
+  baseTf: Timeframe;
+  /** Exchange leverage limit of the instrument (Infinity when unknown: coin max applies). */
+  exchangeMaxLeverage?: number;
+  sink?: TimeframeStateOptions['sink'];
+  /** Called on every ltf evaluation (for `smc detect --scores`). */
+  onEvaluation?: (e: LtfEvaluation) => void;
+}
+
+const ORDER: Timeframe[] = ['4h', '1h', '15m', '5m', '1m'];
+
+export class SymbolAnalyzer {
+  readonly htf: TimeframeState;
+  readonly mtf: TimeframeState;
+  readonly ltf: TimeframeState;
+  readonly ltfTf: Timeframe;
+  readonly warnings: string[] = [];
+  /** Aggregators from the base to each distinct analysis timeframe, coarsest first. */
+  private readonly feeds: { tf: Timeframe; agg: Aggregator | null; states: TimeframeState[] }[] = [];
+  private readonly exchangeMaxLeverage: number;
+  lastEvaluation: LtfEvaluation | null = null;
+
+  constructor(
+    readonly symbol: string,
+    readonly coin: CoinConfig,
+    readonly params: EngineParams,
+    private readonly opts: AnalyzerOptions,
+  ) {
+    const base = opts.baseTf;
+    let ltfTf = coin.ltf_timeframe;
+    if (TF_MS[ltfTf] < TF_MS[base]) {
+      this.warnings.push(`${symbol}: ltf ${ltfTf} is finer than the data's base ${base}; using ${base} as ltf`);
+      ltfTf = base;
+    }
+    for (const [name, tf] of [['mtf', coin.mtf_timeframe], ['htf', coin.htf_timeframe]] as const) {
+      if (TF_MS[tf] < TF_MS[base]) throw new Error(`${symbol}: ${name} ${tf} is finer than the data's base ${base}`);
+    }
+    this.ltfTf = ltfTf;
+    this.exchangeMaxLeverage = opts.exchangeMaxLeverage ?? Infinity;
+    this.htf = new TimeframeState(coin.htf_timeframe, params, { structures: false, sweeps: false, sink: opts.sink });
+    this.mtf = new TimeframeState(coin.mtf_timeframe, params, { structures: true, sweeps: false, sink: opts.sink });
+    this.ltf = new TimeframeState(ltfTf, params, { structures: false, sweeps: true, sink: opts.sink });
+    const byTf = new Map<Timeframe, TimeframeState[]>();
+    for (const st of [this.htf, this.mtf, this.ltf]) byTf.set(st.tf, [...(byTf.get(st.tf) ?? []), st]);
+    // Coarser timeframes first: when several close at the same instant the ltf sees them closed.
+    for (const tf of ORDER) {
+      const states = byTf.get(tf);
+      if (states) this.feeds.push({ tf, agg: tf === base ? null : new Aggregator(base, tf), states });
+    }
+  }
+
+  /**
+   * Feeds one closed base candle. Returns the ltf evaluation when an ltf candle closed with it.
+   * A timeframe that shares a state object (e.g. mtf == ltf) is updated once.
+   */
+  onBaseCandle(c: Candle): LtfEvaluation | null {
+    let ltfClosed: Candle | null = null;
+    for (const feed of this.feeds) {
+      const closed = feed.agg ? feed.agg.push(c) : c;
+      if (!closed) continue;
+      for (const st of feed.states) {
+        st.update(closed);
+        if (st === this.ltf) ltfClosed = closed;
+      }
+    }
+    if (!ltfClosed) return null;
+    const ev = this.evaluate(ltfClosed);
+    this.lastEvaluation = ev;
+    if (ev && this.opts.onEvaluation) this.opts.onEvaluation(ev);
+    return ev;
+  }
+
+  /** True once every indicator the score needs has warmed up. */
+  get ready(): boolean {
+    return Number.isFinite(this.htf.emaSlow) && Number.isFinite(this.mtf.atr) && Number.isFinite(this.mtf.rsi);
+  }
+
+  htfBias(): Bias {
+    const h = this.htf;
+    const close = h.last?.close ?? NaN;
+    if (!(Number.isFinite(h.emaFast) && Number.isFinite(h.emaSlow))) return 'neutral';
+    if (close > h.emaFast && h.emaFast > h.emaSlow) return 'bullish';
+    if (close < h.emaFast && h.emaFast < h.emaSlow) return 'bearish';
+    return 'neutral';
+  }
+
+  private evaluate(c: Candle): LtfEvaluation | null {
+    if (!this.ready) return null;
+    const snapshot = this.snapshot(c);
+    const score = scoreSnapshot(snapshot, this.params.weights, this.params);
+    return { time: c.ts + TF_MS[this.ltfTf], candle: c, snapshot, score };
+  }
+
+  snapshot(c: Candle): FactorSnapshot {
+    const atr = this.mtf.atr;
+    const prox = this.params.ob_proximity_atr * atr;
+    let nearBull = false;
+    for (const ob of this.mtf.liveOrderBlocks('bullish')) {
+      if (c.low >= ob.mid && c.low <= ob.top + prox) { nearBull = true; break; }
+    }
+    let nearBear = false;
+    for (const ob of this.mtf.liveOrderBlocks('bearish')) {
+      if (c.high <= ob.mid && c.high >= ob.bottom - prox) { nearBear = true; break; }
+    }
+    let inBullFvg = false;
+    for (const g of this.mtf.liveFvgs('bullish')) {
+      if (c.low <= g.top && c.high >= g.bottom) { inBullFvg = true; break; }
+    }
+    let inBearFvg = false;
+    for (const g of this.mtf.liveFvgs('bearish')) {
+      if (c.low <= g.top && c.high >= g.bottom) { inBearFvg = true; break; }
+    }
+    const valid = this.params.sweep_valid_bars;
+    return {
+      htf_bias: this.htfBias(),
+      near_bullish_ob: nearBull,
+      near_bearish_ob: nearBear,
+      in_bullish_fvg: inBullFvg,
+      in_bearish_fvg: inBearFvg,
+      bullish_sweep: this.ltf.barsSinceSweep('bullish') <= valid,
+      bearish_sweep: this.ltf.barsSinceSweep('bearish') <= valid,
+      mtf_rsi: this.mtf.rsi,
+      market_structure: this.mtf.structure,
+    };
+  }
+
+  /**
+   * The candidate signal of an evaluation: the better direction (long on a tie is arbitrary, so a
+   * tie raises nothing), when it scores at least `signal_log_min_score` and targets can be set.
+   */
+  candidate(ev: LtfEvaluation): Signal | null {
+    const { long, short } = ev.score;
+    if (long.score === short.score) return null;
+    const direction: Direction = long.score > short.score ? 'long' : 'short';
+    const side = direction === 'long' ? long : short;
+    if (side.score < Math.min(this.params.signal_log_min_score, this.coin.min_confidence)) return null;
+    const price = ev.candle.close;
+    const targets = computeTargets(direction, price, this.mtf.atr, this.coin, this.params, this.exchangeMaxLeverage);
+    if (!targets) return null;
+    return {
+      id: `${this.symbol}-${direction}-${ev.time}`,
+      symbol: this.symbol,
+      direction,
+      time: ev.time,
+      price,
+      confidence: side.score,
+      factors: side.factors,
+      snapshot: ev.snapshot,
+      atr: this.mtf.atr,
+      targets,
+      mlProbability: null,
+    };
+  }
+}

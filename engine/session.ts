@@ -1,0 +1,500 @@
+// The trading session: the one decision core shared by backtest, replay, paper, testnet and live.
+// It is fed closed base candles and the fills the venue reports, and answers with commands for the
+// venue (place/cancel entries, move stops, close) and events (signal fates, trades opened/closed).
+// Which venue executes the commands — the simulated broker or Bybit — is the only difference
+// between the modes.
+import { SymbolAnalyzer, type LtfEvaluation } from './analyzer.js';
+import { Aggregator } from './aggregate.js';
+import { ReturnsWindow } from './correlation.js';
+import { selectSignals } from './selection.js';
+import { positionSize } from './sizing.js';
+import { TradeManager } from './trade-manager.js';
+import { TF_MS, type Timeframe } from './timeframe.js';
+import { coinConfig, type CoinConfig, type EngineParams } from './params.js';
+import type { TimeframeStateOptions } from './smc/timeframe-state.js';
+import type { Candle, Direction, ExitReason, Signal, SignalFate } from './types.js';
+
+export interface InstrumentSpec {
+  qtyStep: number;
+  minQty: number;
+  maxQty: number;
+  tickSize: number;
+  maxLeverage: number;
+}
+
+export interface SessionOptions {
+  params: EngineParams;
+  coins?: Record<string, CoinConfig>;
+  symbols: string[];
+  baseTf: Timeframe;
+  instruments?: Record<string, InstrumentSpec>;
+  /** auto: accepted signals become entries at once; approve: they wait for `openEntry`. */
+  autoExecute: boolean;
+  /** New entries stop for the rest of the UTC day after losing this % of the day's starting equity; 0 = off. */
+  maxDailyLossPercent: number;
+  /** Signals whose ML probability is below this are dropped (ml_filter); 0 = off. */
+  mlMinConfidence: number;
+  /** Scores a signal (win probability 0-100) or null without a model. Synchronous and pure. */
+  mlScore?: (signal: Signal, analyzer: SymbolAnalyzer) => number | null;
+  sink?: (symbol: string) => TimeframeStateOptions['sink'];
+  onEvaluation?: (symbol: string, e: LtfEvaluation) => void;
+}
+
+export type SessionCommand =
+  | { type: 'place_entry'; orderId: string; tradeId: string; symbol: string; direction: Direction; orderType: 'limit' | 'market'; qty: number; price: number; takeProfit: number; stopLoss: number; leverage: number }
+  | { type: 'cancel_entry'; orderId: string; tradeId: string; symbol: string }
+  | { type: 'move_stop'; tradeId: string; symbol: string; stopLoss: number; reason: 'break_even' | 'trailing' }
+  | { type: 'close_position'; orderId: string; tradeId: string; symbol: string; reason: ExitReason };
+
+export interface TradeResult {
+  id: string;
+  signalId: string;
+  symbol: string;
+  direction: Direction;
+  entryTime: number;
+  entryPrice: number;
+  entryOrderType: 'limit' | 'market' | 'mixed';
+  exitTime: number;
+  exitPrice: number;
+  exitReason: ExitReason;
+  qty: number;
+  leverage: number;
+  takeProfit: number;
+  stopLoss: number;
+  initialStop: number;
+  fees: number;
+  funding: number;
+  grossPnl: number;
+  netPnl: number;
+  /** Net PnL as % of the margin used (leveraged return). */
+  pnlPercent: number;
+  confidence: number;
+  mlProbability: number | null;
+  factors: string;
+  htfBias: string;
+  mtfRsi: number;
+  marketStructure: string;
+  mfePercent: number;
+  maePercent: number;
+  durationMinutes: number;
+  signal: Signal;
+}
+
+export type SessionEvent =
+  | { type: 'signal'; signal: Signal; fate: SignalFate | 'awaiting_approval'; tradeId: string | null }
+  | { type: 'entry_placed'; tradeId: string; signal: Signal; qty: number; price: number; orderType: 'limit' | 'market' }
+  | { type: 'trade_opened'; tradeId: string; symbol: string; direction: Direction; price: number; qty: number; leverage: number; stopLoss: number; takeProfit: number; time: number }
+  | { type: 'entry_missed'; tradeId: string; signal: Signal; time: number }
+  | { type: 'stop_moved'; tradeId: string; symbol: string; direction: Direction; stopLoss: number; reason: 'break_even' | 'trailing'; time: number }
+  | { type: 'trade_closed'; trade: TradeResult };
+
+/** A fill as every venue reports it (SimBroker fills and exchange executions map onto this). */
+export interface VenueFill {
+  execId: string;
+  orderId: string;
+  symbol: string;
+  reduce: boolean;
+  qty: number;
+  price: number;
+  fee: number;
+  isMaker: boolean;
+  trigger: 'limit' | 'market' | 'take_profit' | 'stop_loss' | 'close';
+  time: number;
+}
+
+interface LiveTrade {
+  id: string;
+  signal: Signal;
+  symbol: string;
+  direction: Direction;
+  leverage: number;
+  targetQty: number;
+  qty: number;
+  entryCost: number;
+  entryTime: number;
+  orderTypes: Set<'limit' | 'market'>;
+  fees: number;
+  funding: number;
+  exitQty: number;
+  exitCost: number;
+  exitTime: number;
+  /** Entry order in flight, if any. */
+  entryOrderId: string | null;
+  entryPhase: 'limit' | 'market' | 'done';
+  entrySeq: number;
+  deadline: number;
+  manager: TradeManager | null;
+  closing: ExitReason | null;
+  closeSeq: number;
+}
+
+export interface StepOutput {
+  commands: SessionCommand[];
+  events: SessionEvent[];
+}
+
+export class TradingSession {
+  readonly analyzers = new Map<string, SymbolAnalyzer>();
+  private readonly hourly = new Map<string, { agg: Aggregator | null; returns: ReturnsWindow; lastClose: number }>();
+  private readonly trades = new Map<string, LiveTrade>();
+  private readonly byOrder = new Map<string, LiveTrade>();
+  private readonly seenExec = new Set<string>();
+  private candidates: { signal: Signal; analyzer: SymbolAnalyzer }[] = [];
+  private commands: SessionCommand[] = [];
+  private events: SessionEvent[] = [];
+  private readonly baseMs: number;
+  equity: number;
+  paused = false;
+  private day = -1;
+  private dayStartEquity = 0;
+  private dayLocked = false;
+  private now = 0;
+  readonly warnings: string[] = [];
+
+  constructor(private readonly opts: SessionOptions) {
+    this.baseMs = TF_MS[opts.baseTf];
+    this.equity = opts.params.initial_equity;
+    for (const symbol of opts.symbols) {
+      const coin = coinConfig(symbol, opts.coins);
+      const a = new SymbolAnalyzer(symbol, coin, opts.params, {
+        baseTf: opts.baseTf,
+        exchangeMaxLeverage: opts.instruments?.[symbol]?.maxLeverage,
+        sink: opts.sink?.(symbol),
+        onEvaluation: opts.onEvaluation ? (e) => opts.onEvaluation!(symbol, e) : undefined,
+      });
+      this.warnings.push(...a.warnings);
+      this.analyzers.set(symbol, a);
+      this.hourly.set(symbol, {
+        agg: opts.baseTf === '1h' ? null : new Aggregator(opts.baseTf, '1h'),
+        returns: new ReturnsWindow(opts.params.correlation_bars),
+        lastClose: NaN,
+      });
+    }
+  }
+
+  get openTradeCount(): number {
+    return this.trades.size;
+  }
+
+  openTrades(): ReadonlyMap<string, LiveTrade> {
+    return this.trades;
+  }
+
+  get dailyLossLocked(): boolean {
+    return this.dayLocked;
+  }
+
+  /** Applies one venue fill (idempotent by execId). */
+  onFill(f: VenueFill): void {
+    if (this.seenExec.has(f.execId)) return;
+    this.seenExec.add(f.execId);
+    const t = f.reduce ? this.trades.get(f.symbol) : this.byOrder.get(f.orderId);
+    if (!t) return;
+    t.fees += f.fee;
+    if (!f.reduce) {
+      if (t.qty === 0) t.entryTime = f.time;
+      t.qty += f.qty;
+      t.entryCost += f.qty * f.price;
+      t.orderTypes.add(f.trigger === 'limit' ? 'limit' : 'market');
+      this.equity -= f.fee;
+      if (!t.manager) {
+        t.manager = new TradeManager({
+          direction: t.direction, entryPrice: f.price, entryTime: f.time,
+          takeProfit: t.signal.targets.takeProfit, stopLoss: t.signal.targets.stopLoss,
+          tpDistance: t.signal.targets.tpDistance, maxDurationMinutes: coinConfig(t.symbol, this.opts.coins).max_trade_duration_minutes,
+          params: this.opts.params,
+        });
+        this.events.push({
+          type: 'trade_opened', tradeId: t.id, symbol: t.symbol, direction: t.direction, price: f.price, qty: f.qty,
+          leverage: t.leverage, stopLoss: t.signal.targets.stopLoss, takeProfit: t.signal.targets.takeProfit, time: f.time,
+        });
+      } else {
+        t.manager.setEntryPrice(t.entryCost / t.qty);
+      }
+      if (t.qty >= t.targetQty - 1e-12) {
+        t.entryPhase = 'done';
+        t.entryOrderId = null;
+      }
+      return;
+    }
+    t.exitQty += f.qty;
+    t.exitCost += f.qty * f.price;
+    t.exitTime = f.time;
+    const entryPx = t.entryCost / t.qty;
+    const sign = t.direction === 'long' ? 1 : -1;
+    this.equity += sign * (f.price - entryPx) * f.qty - f.fee;
+    if (!t.closing) {
+      t.closing = f.trigger === 'take_profit' ? 'take_profit'
+        : f.trigger === 'stop_loss' ? (t.manager?.stopExitReason() ?? 'stop_loss')
+        : 'manual';
+    }
+    if (t.exitQty >= t.qty - 1e-12) this.finish(t);
+  }
+
+  onFunding(symbol: string, amount: number): void {
+    const t = this.trades.get(symbol);
+    if (!t) return;
+    t.funding += amount;
+    this.equity -= amount;
+  }
+
+  /**
+   * One closed base candle of one symbol, after the venue has reported this candle's fills:
+   * manages the open trade, advances a pending entry, then runs the analysis.
+   */
+  onCandle(symbol: string, c: Candle): void {
+    const closeT = c.ts + this.baseMs;
+    this.advanceClock(closeT);
+    const t = this.trades.get(symbol);
+    if (t) this.manage(t, c, closeT);
+    const h = this.hourly.get(symbol)!;
+    const hc = h.agg ? h.agg.push(c) : c;
+    if (hc) {
+      if (Number.isFinite(h.lastClose)) h.returns.push(hc.close / h.lastClose - 1);
+      h.lastClose = hc.close;
+    }
+    const a = this.analyzers.get(symbol);
+    if (!a) return;
+    const ev = a.onBaseCandle(c);
+    if (!ev) return;
+    const sig = a.candidate(ev);
+    if (!sig) return;
+    if (this.opts.mlScore) sig.mlProbability = this.opts.mlScore(sig, a);
+    this.candidates.push({ signal: sig, analyzer: a });
+  }
+
+  /** Ends the step at `time` (all symbols' candles closing then are in): selects among candidates. */
+  endStep(time: number): StepOutput {
+    this.advanceClock(time);
+    if (this.candidates.length) {
+      const p = this.opts.params;
+      const open = [...this.trades.values()].map((t) => ({ symbol: t.symbol, direction: t.direction }));
+      const decisions = selectSignals(
+        this.candidates.map((c) => c.signal),
+        {
+          minConfidence: (s: string) => coinConfig(s, this.opts.coins).min_confidence,
+          openPositions: open,
+          maxConcurrent: p.max_concurrent_trades,
+          maxCorrelation: p.max_correlation,
+          correlation: (a: string, b: string) => this.correlation(a, b),
+          paused: this.paused || this.dayLocked,
+          mlMinConfidence: this.opts.mlMinConfidence,
+        },
+      );
+      for (const d of decisions) {
+        let fate: SignalFate | 'awaiting_approval' = d.fate;
+        if (fate === 'paused' && this.dayLocked && !this.paused) fate = 'daily_loss_limit';
+        if (fate !== 'executed') {
+          this.events.push({ type: 'signal', signal: d.signal, fate, tradeId: null });
+          continue;
+        }
+        if (!this.opts.autoExecute) {
+          this.events.push({ type: 'signal', signal: d.signal, fate: 'awaiting_approval', tradeId: null });
+          continue;
+        }
+        const opened = this.openEntry(d.signal, time);
+        this.events.push({ type: 'signal', signal: d.signal, fate: opened.ok ? 'executed' : opened.fate, tradeId: opened.ok ? opened.tradeId : null });
+      }
+      this.candidates = [];
+    }
+    const out = { commands: this.commands, events: this.events };
+    this.commands = [];
+    this.events = [];
+    return out;
+  }
+
+  /** Drains commands/events produced outside a step (fills, approvals, manual closes). */
+  drain(): StepOutput {
+    const out = { commands: this.commands, events: this.events };
+    this.commands = [];
+    this.events = [];
+    return out;
+  }
+
+  /**
+   * Re-checks a signal and places its entry. Used at once in auto mode and after Approve in
+   * approve mode, where `price` is the current price (refused when it moved past the chase guard).
+   */
+  openEntry(signal: Signal, time: number, currentPrice?: number):
+    { ok: true; tradeId: string } | { ok: false; fate: SkipFate; detail: string } {
+    if (this.paused) return { ok: false, fate: 'paused', detail: 'trading is paused' };
+    if (this.dayLocked) return { ok: false, fate: 'daily_loss_limit', detail: 'daily loss limit reached' };
+    if (this.trades.has(signal.symbol)) return { ok: false, fate: 'position_open', detail: `${signal.symbol} already has a position` };
+    if (this.trades.size >= this.opts.params.max_concurrent_trades) return { ok: false, fate: 'max_positions', detail: 'no free slot' };
+    const p = this.opts.params;
+    if (currentPrice !== undefined) {
+      const moved = (currentPrice - signal.price) * (signal.direction === 'long' ? 1 : -1);
+      const guard = p.chase_max_target_fraction * signal.targets.tpDistance;
+      const wrongSide = signal.direction === 'long' ? currentPrice <= signal.targets.stopLoss : currentPrice >= signal.targets.stopLoss;
+      if (moved >= guard || wrongSide) return { ok: false, fate: 'entry_missed', detail: `price moved to ${currentPrice} (signal ${signal.price})` };
+    }
+    const inst = this.opts.instruments?.[signal.symbol];
+    const sign = signal.direction === 'long' ? 1 : -1;
+    const entryPrice = p.use_limit_entry ? signal.price * (1 - sign * p.limit_offset) : signal.price;
+    const size = positionSize({
+      equity: this.equity,
+      available: this.availableMargin(),
+      entry: entryPrice,
+      stop: signal.targets.stopLoss,
+      leverage: signal.targets.leverage,
+      riskPercent: p.risk_per_trade_percent,
+      qtyStep: inst?.qtyStep ?? 0,
+      minQty: inst?.minQty ?? 0,
+      maxQty: inst?.maxQty ?? Infinity,
+      takerFee: p.taker_fee,
+    });
+    if (!(size.qty > 0)) return { ok: false, fate: 'insufficient_margin', detail: size.reason ?? 'size is zero' };
+    const tradeId = `T-${signal.symbol}-${signal.time}`;
+    const t: LiveTrade = {
+      id: tradeId, signal, symbol: signal.symbol, direction: signal.direction, leverage: signal.targets.leverage,
+      targetQty: size.qty, qty: 0, entryCost: 0, entryTime: 0, orderTypes: new Set(), fees: 0, funding: 0,
+      exitQty: 0, exitCost: 0, exitTime: 0, entryOrderId: null, entryPhase: p.use_limit_entry ? 'limit' : 'market',
+      entrySeq: 0, deadline: time + p.limit_timeout_seconds * 1000, manager: null, closing: null, closeSeq: 0,
+    };
+    this.trades.set(signal.symbol, t);
+    this.placeEntry(t, p.use_limit_entry ? 'limit' : 'market', size.qty, entryPrice);
+    return { ok: true, tradeId };
+  }
+
+  /** Manual close (chat /close). */
+  requestClose(symbol: string, reason: ExitReason = 'manual'): boolean {
+    const t = this.trades.get(symbol);
+    if (!t) return false;
+    this.close(t, reason);
+    return true;
+  }
+
+  private placeEntry(t: LiveTrade, orderType: 'limit' | 'market', qty: number, price: number): void {
+    const orderId = `${t.id}-e${++t.entrySeq}`;
+    t.entryOrderId = orderId;
+    t.entryPhase = orderType;
+    this.byOrder.set(orderId, t);
+    this.commands.push({
+      type: 'place_entry', orderId, tradeId: t.id, symbol: t.symbol, direction: t.direction, orderType, qty, price,
+      takeProfit: t.signal.targets.takeProfit, stopLoss: t.signal.targets.stopLoss, leverage: t.leverage,
+    });
+    this.events.push({ type: 'entry_placed', tradeId: t.id, signal: t.signal, qty, price, orderType });
+  }
+
+  private manage(t: LiveTrade, c: Candle, closeT: number): void {
+    if (t.closing) return;
+    // Hybrid entry: after the limit timeout, chase the remainder with a market order only while
+    // price has not run away; otherwise keep what filled (or record the miss).
+    if (t.entryPhase === 'limit' && closeT >= t.deadline && t.entryOrderId) {
+      const p = this.opts.params;
+      this.commands.push({ type: 'cancel_entry', orderId: t.entryOrderId, tradeId: t.id, symbol: t.symbol });
+      t.entryOrderId = null;
+      const moved = (c.close - t.signal.price) * (t.direction === 'long' ? 1 : -1);
+      const remaining = t.targetQty - t.qty;
+      if (moved < p.chase_max_target_fraction * t.signal.targets.tpDistance && remaining > 0) {
+        this.placeEntry(t, 'market', remaining, c.close);
+      } else {
+        t.entryPhase = 'done';
+        t.targetQty = t.qty;
+        if (t.qty === 0) {
+          this.trades.delete(t.symbol);
+          this.events.push({ type: 'entry_missed', tradeId: t.id, signal: t.signal, time: closeT });
+          return;
+        }
+      }
+    }
+    if (!t.manager || t.qty === 0) return;
+    const actions = t.manager.onCandle(c, closeT);
+    for (const a of actions) {
+      if (a.type === 'move_stop') {
+        this.commands.push({ type: 'move_stop', tradeId: t.id, symbol: t.symbol, stopLoss: a.stop, reason: a.reason });
+        this.events.push({ type: 'stop_moved', tradeId: t.id, symbol: t.symbol, direction: t.direction, stopLoss: a.stop, reason: a.reason, time: closeT });
+      } else if (a.type === 'exit') {
+        this.close(t, a.reason);
+        return;
+      }
+    }
+  }
+
+  private close(t: LiveTrade, reason: ExitReason): void {
+    if (t.closing) return;
+    t.closing = reason;
+    if (t.entryOrderId) {
+      this.commands.push({ type: 'cancel_entry', orderId: t.entryOrderId, tradeId: t.id, symbol: t.symbol });
+      t.entryOrderId = null;
+    }
+    if (t.qty === 0) {
+      this.trades.delete(t.symbol);
+      return;
+    }
+    this.commands.push({ type: 'close_position', orderId: `${t.id}-x${++t.closeSeq}`, tradeId: t.id, symbol: t.symbol, reason });
+  }
+
+  private finish(t: LiveTrade): void {
+    const entryPrice = t.entryCost / t.qty;
+    const exitPrice = t.exitCost / t.exitQty;
+    const sign = t.direction === 'long' ? 1 : -1;
+    const gross = sign * (exitPrice - entryPrice) * t.qty;
+    const net = gross - t.fees - t.funding;
+    const margin = (entryPrice * t.qty) / t.leverage;
+    const s = t.signal;
+    const m = t.manager;
+    const result: TradeResult = {
+      id: t.id, signalId: s.id, symbol: t.symbol, direction: t.direction,
+      entryTime: t.entryTime, entryPrice,
+      entryOrderType: t.orderTypes.size > 1 ? 'mixed' : t.orderTypes.has('limit') ? 'limit' : 'market',
+      exitTime: t.exitTime, exitPrice, exitReason: t.closing ?? 'manual', qty: t.qty, leverage: t.leverage,
+      takeProfit: s.targets.takeProfit, stopLoss: m?.stop ?? s.targets.stopLoss, initialStop: s.targets.stopLoss,
+      fees: t.fees, funding: t.funding, grossPnl: gross, netPnl: net, pnlPercent: margin > 0 ? (net / margin) * 100 : 0,
+      confidence: s.confidence, mlProbability: s.mlProbability, factors: s.factors.map((f) => `${f.factor}:${f.points}`).join(' '),
+      htfBias: s.snapshot.htf_bias, mtfRsi: s.snapshot.mtf_rsi, marketStructure: s.snapshot.market_structure,
+      mfePercent: m?.mfePercent ?? 0, maePercent: m?.maePercent ?? 0,
+      durationMinutes: Math.round((t.exitTime - t.entryTime) / 60_000), signal: s,
+    };
+    this.trades.delete(t.symbol);
+    for (const [id, tr] of this.byOrder) if (tr === t) this.byOrder.delete(id);
+    this.events.push({ type: 'trade_closed', trade: result });
+  }
+
+  /** Ends every open trade at the last price (backtest end). */
+  closeAllAtEnd(lastPrices: Map<string, { price: number; time: number }>): StepOutput {
+    const p = this.opts.params;
+    for (const t of [...this.trades.values()]) {
+      const last = lastPrices.get(t.symbol);
+      if (t.qty === 0 || !last) { this.trades.delete(t.symbol); continue; }
+      t.closing = 'end_of_data';
+      const fee = (t.qty - t.exitQty) * last.price * p.taker_fee;
+      this.onFill({
+        execId: `eod-${t.id}`, orderId: `eod-${t.id}`, symbol: t.symbol, reduce: true, qty: t.qty - t.exitQty,
+        price: last.price, fee, isMaker: false, trigger: 'close', time: last.time,
+      });
+    }
+    return this.drain();
+  }
+
+  private correlation(a: string, b: string): number {
+    const ra = this.hourly.get(a)?.returns;
+    const rb = this.hourly.get(b)?.returns;
+    if (!ra || !rb) return 0;
+    return ra.correlation(rb);
+  }
+
+  private availableMargin(): number {
+    let used = 0;
+    for (const t of this.trades.values()) {
+      const px = t.qty > 0 ? t.entryCost / t.qty : t.signal.price;
+      used += (Math.max(t.targetQty, t.qty) * px) / t.leverage;
+    }
+    return this.equity - used;
+  }
+
+  private advanceClock(time: number): void {
+    if (time <= this.now) return;
+    this.now = time;
+    const day = Math.floor((time - 1) / 86_400_000);
+    if (day !== this.day) {
+      this.day = day;
+      this.dayStartEquity = this.equity;
+      this.dayLocked = false;
+    }
+    const limit = this.opts.maxDailyLossPercent;
+    if (limit > 0 && !this.dayLocked && this.equity <= this.dayStartEquity * (1 - limit / 100)) this.dayLocked = true;
+  }
+}
+
+type SkipFate = Exclude<SignalFate, 'executed'>;

@@ -1,0 +1,162 @@
+// The backtest: real candles of several symbols, merged in time order, played through the
+// simulated broker and the trading session — the same session the live runtime uses.
+import { SimBroker } from '../../engine/sim-broker.js';
+import { TradingSession, type SessionEvent, type TradeResult } from '../../engine/session.js';
+import { TF_MS, type Timeframe } from '../../engine/timeframe.js';
+import type { CoinConfig, EngineParams } from '../../engine/params.js';
+import type { Candle, CandleSeries, Signal, SignalFate, StructureRecord } from '../../engine/types.js';
+import type { SymbolAnalyzer } from '../../engine/analyzer.js';
+import { applyCommand } from './sim-venue.js';
+
+export interface SignalLog {
+  signal: Signal;
+  fate: SignalFate;
+  tradeId: string | null;
+}
+
+export interface EquityPoint {
+  time: number;
+  /** Realized equity plus open positions marked to the last close. */
+  equity: number;
+  openTrades: number;
+}
+
+export interface BacktestInput {
+  series: CandleSeries[];
+  params: EngineParams;
+  coins: Record<string, CoinConfig>;
+  mlScore?: (signal: Signal, analyzer: SymbolAnalyzer) => number | null;
+  mlMinConfidence?: number;
+  maxDailyLossPercent?: number;
+  /** Collects every detected structure per symbol (for the report). */
+  collectStructures?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface BacktestResult {
+  baseTf: Timeframe;
+  symbols: string[];
+  from: number;
+  to: number;
+  baseCandles: number;
+  trades: TradeResult[];
+  signals: SignalLog[];
+  equity: EquityPoint[];
+  finalEquity: number;
+  structures: Map<string, StructureRecord[]>;
+  warnings: string[];
+  events: SessionEvent[];
+}
+
+const HOUR = 3_600_000;
+
+export function runBacktest(input: BacktestInput): BacktestResult {
+  const { series, params } = input;
+  if (!series.length) throw new Error('no candle data to backtest');
+  const baseTf = series[0].tf;
+  for (const s of series) {
+    if (s.tf !== baseTf) throw new Error(`mixed base timeframes: ${series[0].symbol} is ${baseTf}, ${s.symbol} is ${s.tf}`);
+  }
+  const baseMs = TF_MS[baseTf];
+  const symbols = series.map((s) => s.symbol);
+  const structures = new Map<string, StructureRecord[]>();
+  const session = new TradingSession({
+    params, coins: input.coins, symbols, baseTf, autoExecute: true,
+    maxDailyLossPercent: input.maxDailyLossPercent ?? 0,
+    mlMinConfidence: input.mlMinConfidence ?? 0,
+    mlScore: input.mlScore,
+    sink: input.collectStructures
+      ? (symbol) => {
+          const list: StructureRecord[] = [];
+          structures.set(symbol, list);
+          return (r) => { if ('data' in r) list.push(r as StructureRecord); };
+        }
+      : undefined,
+  });
+  const broker = new SimBroker(params);
+  const trades: TradeResult[] = [];
+  const signals: SignalLog[] = [];
+  const events: SessionEvent[] = [];
+  const equity: EquityPoint[] = [];
+  const lastClose = new Map<string, { price: number; time: number }>();
+  const idx = new Int32Array(series.length);
+  const total = series.reduce((n, s) => n + s.length, 0);
+  let done = 0;
+  let from = Infinity;
+  let to = -Infinity;
+  let nextProgress = 0;
+  let nextEquityMark = -Infinity;
+  const record = (evs: SessionEvent[]) => {
+    for (const e of evs) {
+      if (e.type === 'trade_closed') trades.push(e.trade);
+      else if (e.type === 'signal' && e.fate !== 'awaiting_approval') signals.push({ signal: e.signal, fate: e.fate, tradeId: e.tradeId });
+      else if (e.type === 'entry_missed') {
+        const s = signals.find((x) => x.tradeId === e.tradeId);
+        if (s) { s.fate = 'entry_missed'; s.tradeId = null; }
+      }
+      events.push(e);
+    }
+  };
+  const stepCandles: { sym: number; c: Candle }[] = [];
+  for (;;) {
+    let t = Infinity;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i];
+      if (idx[i] < s.length && s.ts[idx[i]] < t) t = s.ts[idx[i]];
+    }
+    if (t === Infinity) break;
+    stepCandles.length = 0;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i];
+      const k = idx[i];
+      if (k < s.length && s.ts[k] === t) {
+        stepCandles.push({ sym: i, c: { ts: t, open: s.open[k], high: s.high[k], low: s.low[k], close: s.close[k], volume: s.volume[k] } });
+        idx[i] = k + 1;
+      }
+    }
+    // 1) the venue plays this candle against resting orders and protection
+    for (const { sym, c } of stepCandles) {
+      const symbol = symbols[sym];
+      const { fills, funding } = broker.processCandle(symbol, c, baseMs);
+      for (const f of funding) session.onFunding(f.symbol, f.amount);
+      for (const f of fills) session.onFill(f);
+    }
+    // 2) the session manages trades and analyses the closed candle
+    for (const { sym, c } of stepCandles) {
+      session.onCandle(symbols[sym], c);
+      lastClose.set(symbols[sym], { price: c.close, time: t + baseMs });
+    }
+    const out = session.endStep(t + baseMs);
+    record(out.events);
+    for (const cmd of out.commands) applyCommand(broker, cmd, t + baseMs);
+    done += stepCandles.length;
+    if (t < from) from = t;
+    to = t + baseMs;
+    if (t + baseMs >= nextEquityMark) {
+      equity.push({ time: t + baseMs, equity: markToMarket(session.equity, broker, lastClose), openTrades: session.openTradeCount });
+      nextEquityMark = Math.floor((t + baseMs) / HOUR) * HOUR + HOUR;
+    }
+    if (input.onProgress && done >= nextProgress) {
+      input.onProgress(done, total);
+      nextProgress = done + 50_000;
+    }
+    if ((done & 0xffff) === 0) broker.prune();
+  }
+  const end = session.closeAllAtEnd(lastClose);
+  record(end.events);
+  equity.push({ time: to, equity: session.equity, openTrades: 0 });
+  input.onProgress?.(total, total);
+  return {
+    baseTf, symbols, from, to, baseCandles: total, trades, signals, equity, finalEquity: session.equity,
+    structures, warnings: session.warnings, events,
+  };
+}
+
+function markToMarket(realized: number, broker: SimBroker, last: Map<string, { price: number }>): number {
+  let eq = realized;
+  for (const p of broker.allPositions()) {
+    const px = last.get(p.symbol)?.price ?? p.entryPrice;
+    eq += (p.direction === 'long' ? 1 : -1) * (px - p.entryPrice) * p.size;
+  }
+  return eq;
+}

@@ -1,0 +1,25 @@
+// The `smc` command line: offline analysis, backtests, replay and the live runtime.
+import { Command } from 'commander';
+import { reportAndExit } from './errors.js';
+import { registerDetectCommand } from './commands/detect.js';
+import { registerBacktestCommand } from './commands/backtest.js';
+
+const program = new Command();
+program
+  .name('smc')
+  .description('SMC Ultra — Smart Money Concepts trading assistant for Bybit USDT perpetuals')
+  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({ outputError: (s, write) => write(s) });
+
+registerDetectCommand(program);
+registerBacktestCommand(program);
+
+program.exitOverride((err) => {
+  process.exit(err.exitCode);
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  reportAndExit(e);
+}
