@@ -1,0 +1,276 @@
+// Byte-level parser and validator of the `ts,open,high,low,close,volume` candle CSV.
+// One pass over the bytes: numbers are built digit by digit (no split, no Number() per field) and
+// every row is validated as it is parsed. Any violation throws a DataError naming file, row, problem.
+import type { CandleSeries } from '../../engine/types.js';
+import { TF_MS, TIMEFRAMES, type Timeframe } from '../../engine/timeframe.js';
+import { DataError } from './errors.js';
+
+export const CSV_HEADER = 'ts,open,high,low,close,volume';
+const FIELD_NAMES = ['ts', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+const COMMA = 44;
+const LF = 10;
+const CR = 13;
+const DOT = 46;
+const MINUS = 45;
+const ZERO = 48;
+/** Largest integer below which every integer is an exact double. */
+const MAX_EXACT = 2 ** 53;
+/** 10^0 .. 10^22 are exact doubles, so mantissa / POW10[k] is correctly rounded (= Number(text)). */
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+/** What the slow path accepts: a plain or scientific decimal. */
+const DECIMAL_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+export interface ParseOptions {
+  /** File name used in error messages. */
+  file: string;
+  symbol: string;
+  /** Timeframe of the rows; when absent it is inferred from the smallest step between rows. */
+  tf?: Timeframe;
+  /** Where `tf` came from, for the mismatch message (e.g. "file name"). */
+  tfSource?: string;
+}
+
+/** Cursor shared by the field parser and the row loop (single-threaded, reset per call). */
+let pos = 0;
+
+/**
+ * Fast path: a plain decimal ending exactly at `term` (',') or at the end of the line when `last`.
+ * Returns NaN when the field needs the slow path (empty, exponent, odd characters, too many digits);
+ * `pos` is then left anywhere and the caller re-reads the field.
+ */
+function fastNumber(buf: Uint8Array, end: number, last: boolean): number {
+  let p = pos;
+  let neg = false;
+  if (p < end && buf[p] === MINUS) {
+    neg = true;
+    p++;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let fracDigits = 0;
+  let seenDot = false;
+  while (p < end) {
+    const d = buf[p] - ZERO;
+    if (d >= 0 && d <= 9) {
+      mantissa = mantissa * 10 + d;
+      digits++;
+      if (seenDot) fracDigits++;
+    } else if (buf[p] === DOT && !seenDot) {
+      seenDot = true;
+    } else break;
+    p++;
+  }
+  if (digits === 0 || mantissa > MAX_EXACT || fracDigits > 22) return NaN;
+  if (p < end) {
+    const c = buf[p];
+    if (last ? c !== LF && c !== CR && c !== COMMA : c !== COMMA) return NaN;
+  } else if (!last) return NaN; // the line ended early: the slow path reports the field count
+  pos = p;
+  const v = fracDigits === 0 ? mantissa : mantissa / POW10[fracDigits];
+  return neg ? -v : v;
+}
+
+/** End (exclusive) of the field starting at `p`: the next comma, CR, LF or the end of the data. */
+function fieldEnd(buf: Uint8Array, p: number, end: number): number {
+  while (p < end && buf[p] !== COMMA && buf[p] !== LF && buf[p] !== CR) p++;
+  return p;
+}
+
+function text(buf: Uint8Array, from: number, to: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + from, to - from).toString('latin1');
+}
+
+/** The fields of the line starting at `lineStart`, as text (error path only). */
+function lineFields(buf: Uint8Array, lineStart: number, end: number): string[] {
+  let lineEnd = lineStart;
+  while (lineEnd < end && buf[lineEnd] !== LF) lineEnd++;
+  let line = text(buf, lineStart, lineEnd);
+  if (line.endsWith('\r')) line = line.slice(0, -1);
+  return line.split(',');
+}
+
+/** Parses and validates a whole CSV buffer (already gunzipped) into columns. */
+export function parseCandleCsv(buf: Uint8Array, opts: ParseOptions): CandleSeries {
+  const { file } = opts;
+  const end = buf.length;
+  const fail = (row: number, problem: string): never => {
+    throw new DataError(`${file} row ${row}: ${problem}`);
+  };
+
+  // ---- header (line 1) ----
+  let p = 0;
+  if (end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) p = 3; // UTF-8 BOM
+  if (p >= end) throw new DataError(`${file}: file is empty (expected the header ${CSV_HEADER})`);
+  let headerEnd = p;
+  while (headerEnd < end && buf[headerEnd] !== LF) headerEnd++;
+  const header = text(buf, p, headerEnd).replace(/\r$/, '');
+  if (header !== CSV_HEADER) {
+    fail(1, `header is "${header.slice(0, 80)}" but must be "${CSV_HEADER}"`);
+  }
+  p = headerEnd + 1;
+
+  // ---- capacity: one row per remaining line ----
+  let lines = 1;
+  for (let i = buf.indexOf(LF, p); i !== -1 && i < end; i = buf.indexOf(LF, i + 1)) lines++;
+  const ts = new Float64Array(lines);
+  const open = new Float64Array(lines);
+  const high = new Float64Array(lines);
+  const low = new Float64Array(lines);
+  const close = new Float64Array(lines);
+  const volume = new Float64Array(lines);
+
+  const tf = opts.tf;
+  const tfMs = tf === undefined ? 0 : TF_MS[tf];
+  let n = 0;
+  let line = 2;
+  let prevTs = -Infinity;
+
+  // Slow path for one field: reports what is wrong with it, or returns its value via Number().
+  const slowField = (lineStart: number, k: number): number => {
+    const from = pos;
+    const to = fieldEnd(buf, from, end);
+    const raw = text(buf, from, to);
+    if (to < end && buf[to] === COMMA && k === 5) {
+      fail(line, `has ${lineFields(buf, lineStart, end).length} fields, expected 6 (${CSV_HEADER})`);
+    }
+    if (to >= end || buf[to] !== COMMA) {
+      if (k < 5) fail(line, `has ${k + 1} fields, expected 6 (${CSV_HEADER})`);
+    }
+    if (raw === '') fail(line, `${FIELD_NAMES[k]} is empty`);
+    if (!DECIMAL_RE.test(raw)) fail(line, `${FIELD_NAMES[k]} "${raw.slice(0, 40)}" is not a number`);
+    const v = Number(raw);
+    if (!Number.isFinite(v)) fail(line, `${FIELD_NAMES[k]} "${raw.slice(0, 40)}" is not a finite number`);
+    pos = to;
+    return v;
+  };
+
+  pos = p;
+  while (pos < end) {
+    const lineStart = pos;
+    const c0 = buf[pos];
+    if (c0 === LF || c0 === CR) {
+      // Only trailing blank lines are tolerated.
+      let q = pos;
+      while (q < end && (buf[q] === LF || buf[q] === CR)) q++;
+      if (q === end) break;
+      fail(line, 'empty line');
+    }
+
+    let t = fastNumber(buf, end, false);
+    if (t !== t) t = slowField(lineStart, 0);
+    pos++; // comma
+    let o = fastNumber(buf, end, false);
+    if (o !== o) o = slowField(lineStart, 1);
+    pos++;
+    let h = fastNumber(buf, end, false);
+    if (h !== h) h = slowField(lineStart, 2);
+    pos++;
+    let l = fastNumber(buf, end, false);
+    if (l !== l) l = slowField(lineStart, 3);
+    pos++;
+    let c = fastNumber(buf, end, false);
+    if (c !== c) c = slowField(lineStart, 4);
+    pos++;
+    let v = fastNumber(buf, end, true);
+    if (v !== v) v = slowField(lineStart, 5);
+    if (pos < end) {
+      if (buf[pos] === COMMA) {
+        fail(line, `has ${lineFields(buf, lineStart, end).length} fields, expected 6 (${CSV_HEADER})`);
+      }
+      if (buf[pos] === CR) {
+        pos++;
+        if (pos < end && buf[pos] !== LF) fail(line, 'stray carriage return inside the line');
+      }
+      pos++; // LF
+    }
+
+    // ---- row checks, cheapest first ----
+    if (!(t > prevTs)) {
+      const f = lineFields(buf, lineStart, end);
+      fail(line, `ts ${f[0]} is not after the previous row's ${prevTs} (rows must be strictly increasing)`);
+    }
+    if (!Number.isInteger(t) || t < 0) fail(line, `ts ${lineFields(buf, lineStart, end)[0]} is not a whole number of ms`);
+    if (tfMs !== 0 && t % tfMs !== 0) {
+      fail(line, `ts ${t} is not aligned to ${tf} (not a multiple of ${tfMs} ms)`);
+    }
+    if (!(o > 0 && h > 0 && l > 0 && c > 0)) {
+      const f = lineFields(buf, lineStart, end);
+      const k = !(o > 0) ? 1 : !(h > 0) ? 2 : !(l > 0) ? 3 : 4;
+      fail(line, `${FIELD_NAMES[k]} ${f[k]} is not positive (prices must be > 0)`);
+    }
+    if (!(v >= 0)) fail(line, `volume ${lineFields(buf, lineStart, end)[5]} is negative (volume must be >= 0)`);
+    if (h < o || h < c) {
+      const f = lineFields(buf, lineStart, end);
+      const k = h < o ? 1 : 4;
+      fail(line, `high ${f[2]} is below ${FIELD_NAMES[k]} ${f[k]} (high must be >= max(open, close))`);
+    }
+    if (l > o || l > c) {
+      const f = lineFields(buf, lineStart, end);
+      const k = l > o ? 1 : 4;
+      fail(line, `low ${f[3]} is above ${FIELD_NAMES[k]} ${f[k]} (low must be <= min(open, close))`);
+    }
+
+    ts[n] = t;
+    open[n] = o;
+    high[n] = h;
+    low[n] = l;
+    close[n] = c;
+    volume[n] = v;
+    prevTs = t;
+    n++;
+    line++;
+  }
+
+  if (n === 0) throw new DataError(`${file}: no candle rows after the header`);
+
+  const resolvedTf = verifyTimeframe(ts, n, file, tf, opts.tfSource ?? 'the caller');
+  return {
+    symbol: opts.symbol,
+    tf: resolvedTf,
+    length: n,
+    ts: ts.subarray(0, n),
+    open: open.subarray(0, n),
+    high: high.subarray(0, n),
+    low: low.subarray(0, n),
+    close: close.subarray(0, n),
+    volume: volume.subarray(0, n),
+  };
+}
+
+/**
+ * The data's timeframe is its smallest step between rows (gaps only make steps larger).
+ * A declared timeframe must equal it; without one, it is inferred and the alignment checked here.
+ */
+function verifyTimeframe(ts: Float64Array, n: number, file: string, tf: Timeframe | undefined, source: string): Timeframe {
+  let step = Infinity;
+  for (let i = 1; i < n; i++) {
+    const d = ts[i] - ts[i - 1];
+    if (d < step) step = d;
+  }
+  if (tf !== undefined) {
+    if (n > 1 && step !== TF_MS[tf]) {
+      throw new DataError(
+        `${file}: ${source} says ${tf} but the smallest step between rows is ${describeStep(step)}`,
+      );
+    }
+    return tf;
+  }
+  if (n < 2) throw new DataError(`${file}: cannot infer the timeframe from a single row; name the file <SYMBOL>-<TF>.csv`);
+  const inferred = TIMEFRAMES.find((x) => TF_MS[x] === step);
+  if (inferred === undefined) {
+    throw new DataError(`${file}: the smallest step between rows is ${describeStep(step)}, not one of ${TIMEFRAMES.join(', ')}`);
+  }
+  const ms = TF_MS[inferred];
+  for (let i = 0; i < n; i++) {
+    if (ts[i] % ms !== 0) {
+      throw new DataError(`${file} row ${i + 2}: ts ${ts[i]} is not aligned to ${inferred} (not a multiple of ${ms} ms)`);
+    }
+  }
+  return inferred;
+}
+
+function describeStep(ms: number): string {
+  const tf = TIMEFRAMES.find((x) => TF_MS[x] === ms);
+  return tf ? `${tf} (${ms} ms)` : `${ms} ms`;
+}

@@ -1,0 +1,78 @@
+// Loads one candle file (`<SYMBOL>-<TF>.csv` or `.csv.gz`) into a validated columnar series.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { CandleSeries } from '../../engine/types.js';
+import { isTimeframe, type Timeframe } from '../../engine/timeframe.js';
+import { parseCandleCsv } from './csv-parse.js';
+import { DataError } from './errors.js';
+import { sliceSeries } from './slice.js';
+
+export { DataError, isUserError } from './errors.js';
+export { sliceSeries } from './slice.js';
+export { CSV_HEADER, parseCandleCsv } from './csv-parse.js';
+
+export interface LoadOptions {
+  /** Overrides the symbol taken from the file name. */
+  symbol?: string;
+  /** Overrides the timeframe taken from the file name (still verified against the data). */
+  tf?: Timeframe;
+  /** Keep candles with from <= ts < to (ms, open times). */
+  from?: number;
+  to?: number;
+}
+
+const NAME_RE = /^([A-Za-z0-9]+)-([0-9]+[mhd])\.csv(\.gz)?$/;
+
+/** Symbol and timeframe from `<SYMBOL>-<TF>.csv(.gz)`; null when the name has another shape. */
+export function parseCandleFileName(path: string): { symbol: string; tf: string } | null {
+  const m = NAME_RE.exec(basename(path));
+  return m ? { symbol: m[1].toUpperCase(), tf: m[2] } : null;
+}
+
+/** File bytes, gunzipped when the name ends in .gz or the content starts with the gzip magic. */
+export function readCandleBytes(path: string): Buffer {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DataError(`${path}: file not found`);
+    if (code === 'EISDIR') throw new DataError(`${path}: is a directory, expected a candle file`);
+    throw new DataError(`${path}: cannot read (${code ?? (e as Error).message})`);
+  }
+  const magic = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
+  if (!magic && !path.endsWith('.gz')) return raw;
+  if (!magic) {
+    if (raw.length === 0) return raw; // an empty .gz is reported as an empty file
+    throw new DataError(`${path}: name ends in .gz but the content is not gzip`);
+  }
+  try {
+    return gunzipSync(raw);
+  } catch (e) {
+    throw new DataError(`${path}: corrupt gzip data (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Reads and validates a `ts,open,high,low,close,volume` file. Symbol and timeframe come from the
+ * file name unless given; the timeframe must match the data (smallest step between rows), and when
+ * the name carries none it is inferred from the data.
+ */
+export function loadCandleFile(path: string, opts: LoadOptions = {}): CandleSeries {
+  const named = parseCandleFileName(path);
+  let tf: Timeframe | undefined = opts.tf;
+  let tfSource = 'the --timeframe option';
+  if (tf === undefined && named) {
+    if (!isTimeframe(named.tf)) {
+      throw new DataError(`${path}: timeframe "${named.tf}" in the file name is not supported (1m, 5m, 15m, 1h, 4h)`);
+    }
+    tf = named.tf;
+    tfSource = 'the file name';
+  }
+  const symbol = opts.symbol ?? named?.symbol ?? basename(path).replace(/\..*$/, '').toUpperCase();
+  const series = parseCandleCsv(readCandleBytes(path), { file: path, symbol, tf, tfSource });
+  return opts.from === undefined && opts.to === undefined ? series : sliceSeries(series, opts.from, opts.to);
+}
+
+export { loadDataDir, loadDataSources, findBaseFiles, type DataSelection } from './data-dir.js';
