@@ -101,7 +101,9 @@ export function parseCandleCsv(buf: Uint8Array, opts: ParseOptions): CandleSerie
   // ---- header (line 1) ----
   let p = 0;
   if (end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) p = 3; // UTF-8 BOM
-  if (p >= end) throw new DataError(`${file}: file is empty (expected the header ${CSV_HEADER})`);
+  let q = p;
+  while (q < end && (buf[q] === LF || buf[q] === CR || buf[q] === 32)) q++;
+  if (q >= end) throw new DataError(`${file}: file is empty (expected the header ${CSV_HEADER})`);
   let headerEnd = p;
   while (headerEnd < end && buf[headerEnd] !== LF) headerEnd++;
   const header = text(buf, p, headerEnd).replace(/\r$/, '');
