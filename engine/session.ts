@@ -263,6 +263,49 @@ export class TradingSession {
     this.candidates.push({ signal: sig, analyzer: a });
   }
 
+  /** History before trading starts (live warm-up): indicators and detectors only, no signals. */
+  warmUp(symbol: string, c: Candle): void {
+    const h = this.hourly.get(symbol);
+    const a = this.analyzers.get(symbol);
+    if (!h || !a) return;
+    const hc = h.agg ? h.agg.push(c) : c;
+    if (hc) {
+      if (Number.isFinite(h.lastClose)) h.returns.push(hc.close / h.lastClose - 1);
+      h.lastClose = hc.close;
+    }
+    a.onBaseCandle(c);
+  }
+
+  /**
+   * Takes over a position found on the exchange at start-up (reconciliation): it is managed like
+   * any trade from here on (stop moves, time exit), with its current stop and target.
+   */
+  adoptPosition(p: { symbol: string; direction: Direction; qty: number; entryPrice: number; leverage: number; stopLoss: number; takeProfit: number | null; time: number }): void {
+    if (this.trades.has(p.symbol)) return;
+    const sign = p.direction === 'long' ? 1 : -1;
+    const slDistance = Math.abs(p.entryPrice - p.stopLoss);
+    const tp = p.takeProfit ?? p.entryPrice + sign * slDistance * 1.5;
+    const signal: Signal = {
+      id: `adopted-${p.symbol}-${p.time}`, symbol: p.symbol, direction: p.direction, time: p.time, price: p.entryPrice,
+      confidence: 0, factors: [], atr: slDistance,
+      snapshot: { htf_bias: 'neutral', near_bullish_ob: false, near_bearish_ob: false, in_bullish_fvg: false, in_bearish_fvg: false, bullish_sweep: false, bearish_sweep: false, mtf_rsi: NaN, market_structure: 'neutral' },
+      targets: { tpDistance: Math.abs(tp - p.entryPrice), slDistance, takeProfit: tp, stopLoss: p.stopLoss, leverage: p.leverage },
+      mlProbability: null,
+    };
+    const t: LiveTrade = {
+      id: `T-${p.symbol}-adopted-${p.time}`, signal, symbol: p.symbol, direction: p.direction, leverage: p.leverage,
+      targetQty: p.qty, qty: p.qty, entryCost: p.qty * p.entryPrice, entryTime: p.time, orderTypes: new Set(['market']),
+      fees: 0, funding: 0, exitQty: 0, exitCost: 0, exitTime: 0, entryOrderId: null, entryPhase: 'done', entrySeq: 0,
+      deadline: p.time, closing: null, closeSeq: 0,
+      manager: new TradeManager({
+        direction: p.direction, entryPrice: p.entryPrice, entryTime: p.time, takeProfit: tp, stopLoss: p.stopLoss,
+        tpDistance: Math.abs(tp - p.entryPrice), maxDurationMinutes: coinConfig(p.symbol, this.opts.coins).max_trade_duration_minutes,
+        params: this.opts.params,
+      }),
+    };
+    this.trades.set(p.symbol, t);
+  }
+
   /** Ends the step at `time` (all symbols' candles closing then are in): selects among candidates. */
   endStep(time: number): StepOutput {
     this.advanceClock(time);

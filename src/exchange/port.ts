@@ -64,6 +64,10 @@ export interface Fill {
   fee: number;
   isMaker: boolean;
   time: number;
+  /** Set when the fill came from the position's attached TP/SL (Bybit stopOrderType). */
+  trigger?: 'take_profit' | 'stop_loss';
+  /** True when the fill reduced the position. */
+  reduceOnly?: boolean;
 }
 
 export interface Position {
@@ -88,7 +92,9 @@ export type ExchangeEvent =
   | { type: 'order'; order: OrderState }
   | { type: 'fill'; fill: Fill }
   | { type: 'position'; position: Position | { symbol: string; size: 0 } }
-  | { type: 'connection'; connected: boolean; reason?: string };
+  | { type: 'connection'; connected: boolean; reason?: string }
+  /** Every symbol's candle closing at `time` has been delivered (replay sources know; live ones may not send it). */
+  | { type: 'step_end'; time: number };
 
 export interface ExchangePort {
   readonly name: string;
@@ -106,6 +112,6 @@ export interface ExchangePort {
   positions(symbol?: string): Promise<Position[]>;
   balance(): Promise<Balance>;
   /** Closed base candles and private updates; the adapter resynchronises by REST after reconnects. */
-  subscribe(symbols: string[], tf: Timeframe, onEvent: (e: ExchangeEvent) => void): Promise<void>;
+  subscribe(symbols: string[], tf: Timeframe, onEvent: (e: ExchangeEvent) => void | Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
