@@ -14,7 +14,7 @@ export function decimalsOf(step: number): number {
 
 export type RoundMode = 'nearest' | 'floor' | 'ceil';
 
-/** `value` rounded to a multiple of `step`, as an exact decimal string. */
+/** `value` rounded to a multiple of `step`, as an exact decimal string without trailing zeros. */
 export function roundToStep(value: number, step: number, mode: RoundMode): string {
   if (!Number.isFinite(value)) throw new Error(`value must be a finite number, got ${value}`);
   const d = decimalsOf(step);
@@ -52,7 +52,7 @@ function formatScaled(units: bigint, decimals: number): string {
   let s = abs.toString();
   if (decimals > 0) {
     s = s.padStart(decimals + 1, '0');
-    s = `${s.slice(0, -decimals)}.${s.slice(-decimals)}`;
+    s = `${s.slice(0, -decimals)}.${s.slice(-decimals)}`.replace(/0+$/, '').replace(/\.$/, '');
   }
   return (neg && abs !== 0n ? '-' : '') + s;
 }

@@ -57,7 +57,7 @@ export class BybitExchange implements ExchangePort {
   private readonly now: () => number;
   private readonly instrumentCache = new Map<string, Instrument>();
   private stream: BybitStream | undefined;
-  private sub: { symbols: string[]; tf: Timeframe; onEvent: (e: ExchangeEvent) => void } | undefined;
+  private sub: { symbols: string[]; tf: Timeframe; onEvent: (e: ExchangeEvent) => void | Promise<void> } | undefined;
   private lastCandleTs = new Map<string, number>();
   private seenExecIds = new Set<string>();
   private lastExecTime = 0;
@@ -306,7 +306,7 @@ export class BybitExchange implements ExchangePort {
 
   // ---------- streams ----------
 
-  async subscribe(symbols: string[], tf: Timeframe, onEvent: (e: ExchangeEvent) => void): Promise<void> {
+  async subscribe(symbols: string[], tf: Timeframe, onEvent: (e: ExchangeEvent) => void | Promise<void>): Promise<void> {
     this.sub = { symbols, tf, onEvent };
     const o = this.o;
     this.stream?.close();
@@ -351,10 +351,12 @@ export class BybitExchange implements ExchangePort {
       if (e.position.size > 0) this.knownOpen.add(e.position.symbol);
       else this.knownOpen.delete(e.position.symbol);
     }
+    const fail = (err: unknown) => this.log.error({ err: String(err) }, 'exchange event handler failed');
     try {
-      this.sub.onEvent(e);
+      const r = this.sub.onEvent(e);
+      if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).catch(fail);
     } catch (err) {
-      this.log.error({ err: String(err) }, 'exchange event handler threw');
+      fail(err);
     }
   }
 

@@ -91,6 +91,9 @@ export function toFill(r: Raw): Fill {
     fee: num(r.execFee),
     isMaker: r.isMaker === true || r.isMaker === 'true',
     time: num(r.execTime),
+    ...(r.stopOrderType === 'TakeProfit' || r.stopOrderType === 'PartialTakeProfit' ? { trigger: 'take_profit' as const } : {}),
+    ...(r.stopOrderType === 'StopLoss' || r.stopOrderType === 'PartialStopLoss' || r.stopOrderType === 'TrailingStop' ? { trigger: 'stop_loss' as const } : {}),
+    ...(r.closedSize !== undefined && r.closedSize !== '' ? { reduceOnly: num(r.closedSize) > 0 } : {}),
   };
 }
 
