@@ -1,0 +1,64 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { findBaseFiles, loadDataDir, loadDataSources } from '../../src/data/load.js';
+import { FIVE_COINS, OHLCV_DIR, ohlcv, scratch } from './paths.js';
+
+const SPOT = ohlcv('binance-spot');
+const sc = scratch();
+afterAll(() => sc.cleanup());
+const row = (m: number) => `${m * 300000},1,2,0.5,1.5,3`;
+
+describe('loadDataDir', () => {
+  it('picks the 1m file per symbol when a folder also has 5m and 1h', () => {
+    const files = findBaseFiles(SPOT);
+    expect(files.map((f) => f.symbol)).toEqual([...FIVE_COINS].sort());
+    expect(new Set(files.map((f) => f.tf))).toEqual(new Set(['1m']));
+  });
+
+  it('falls back to 5m when a symbol has no 1m file, and ignores other files', () => {
+    sc.write('XRPUSDT-5m.csv', ['ts,open,high,low,close,volume', row(0), row(1)].join('\n'));
+    sc.write('XRPUSDT-1h.csv', 'not read');
+    sc.write('notes.txt', 'not a candle file');
+    const [s] = loadDataDir(sc.dir);
+    expect([s.symbol, s.tf, s.length]).toEqual(['XRPUSDT', '5m', 2]);
+  });
+
+  it('selects symbols case-insensitively and slices by from/to without copying', () => {
+    const from = Date.UTC(2021, 3, 10);
+    const to = Date.UTC(2021, 3, 11);
+    const out = loadDataDir(SPOT, { symbols: ['ethusdt', 'BTCUSDT'], from, to });
+    expect(out.map((s) => s.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
+    for (const s of out) {
+      expect(s.length).toBe(1440);
+      expect(s.ts[0]).toBe(from);
+      expect(s.ts[s.length - 1]).toBe(to - 60000);
+    }
+  });
+
+  it('a missing symbol is one clear line naming what is there', () => {
+    expect(() => loadDataDir(SPOT, { symbols: ['BTCUSDT', 'XRPUSDT'] })).toThrow(
+      `${SPOT}: no 1m or 5m candle file for XRPUSDT (expected <SYMBOL>-1m.csv.gz or <SYMBOL>-5m.csv.gz; found: AVAXUSDT, BTCUSDT, DOGEUSDT, ETHUSDT, SOLUSDT)`,
+    );
+  });
+
+  it('a missing folder and a folder without candle files', () => {
+    expect(() => loadDataDir(`${OHLCV_DIR}/nope`)).toThrow(`${OHLCV_DIR}/nope: data folder not found`);
+    expect(() => loadDataDir(OHLCV_DIR)).toThrow(`${OHLCV_DIR}: no <SYMBOL>-1m or <SYMBOL>-5m candle files (.csv or .csv.gz)`);
+  });
+});
+
+describe('loadDataSources', () => {
+  it('mixes a folder and single files, filtered by symbols', () => {
+    const out = loadDataSources([SPOT, ohlcv('binance-usdm/BTCUSDT-4h.csv.gz')], { symbols: ['SOLUSDT'] });
+    expect(out.map((s) => `${s.symbol}:${s.tf}`)).toEqual(['SOLUSDT:1m']);
+  });
+
+  it('a symbol given twice and a symbol found nowhere are errors', () => {
+    expect(() => loadDataSources([SPOT, ohlcv('binance-usdm/BTCUSDT-1m.csv.gz')])).toThrow(
+      `BTCUSDT is provided twice (${SPOT} and ${ohlcv('binance-usdm/BTCUSDT-1m.csv.gz')}); pass each symbol once`,
+    );
+    expect(() => loadDataSources([ohlcv('binance-usdm/BTCUSDT-4h.csv.gz')], { symbols: ['BTCUSDT', 'ADAUSDT'] })).toThrow(
+      `no candle data for ADAUSDT in ${ohlcv('binance-usdm/BTCUSDT-4h.csv.gz')} (found: BTCUSDT)`,
+    );
+    expect(() => loadDataSources([`${OHLCV_DIR}/missing.csv`])).toThrow(`${OHLCV_DIR}/missing.csv: no such file or folder`);
+  });
+});
