@@ -69,7 +69,7 @@ export class FeatureTracker {
   private dayHigh = NaN;
   private dayLow = NaN;
 
-  // base closes of the last 4 hours (+ slack), slot = candle index mod capacity
+  // base closes of the last 5 hours (+ slack), slot = candle index mod capacity
   private readonly closeTs: Float64Array;
   private readonly closes: Float64Array;
   private lastBaseTs = -Infinity;
@@ -108,8 +108,9 @@ export class FeatureTracker {
     this.volumeSma = new Sma(opts.volumeSmaPeriod ?? 20);
     const w = 2 * this.pivotLength + 1;
     this.win = { low: new Float64Array(w), high: new Float64Array(w), rsi: new Float64Array(w) };
-    // 4 h back from a cut-off one candle behind the newest, plus room for a few missing candles.
-    const slots = (4 * HOUR_MS) / this.baseMs + 8;
+    // 4 h back from the cut-off, with up to 1 h of candles fed after it (BTC running ahead of the
+    // signal's symbol) and room for a few missing candles.
+    const slots = (5 * HOUR_MS) / this.baseMs + 8;
     this.closeTs = new Float64Array(slots).fill(NaN);
     this.closes = new Float64Array(slots);
     this.hourlyFromBase = opts.hourlyFromBase ?? true;
