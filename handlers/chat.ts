@@ -55,6 +55,11 @@ export class ChatHandlers {
     this.confirmations = new ConfirmationBook(this.confirmTtl, o.newNonce);
   }
 
+  /** Whether this person may command the bot (transports use it to pick a private refusal). */
+  allowed(actor: Actor): boolean {
+    return isAllowed(this.allow, actor);
+  }
+
   /** A reply to a command, or null when the text is not a command (ignored). */
   async onCommand(actor: Actor, input: string): Promise<Reply | null> {
     const parsed = parseCommand(input);
@@ -123,6 +128,9 @@ export class ChatHandlers {
       switch (action.kind) {
         case 'approve':
         case 'reject': {
+          // Decided already (here or on the other platform): answer without asking the runtime again.
+          const known = this.decisionOf(action.approvalId);
+          if (known) return { toast: decisionToast({ kind: 'already_decided', status: known.outcome.kind }), edit: this.alertReply(action.approvalId), approvalId: action.approvalId };
           const outcome = action.kind === 'approve' ? await this.control.approve(action.approvalId, by) : await this.control.reject(action.approvalId, by);
           this.logger.info({ approvalId: action.approvalId, action: action.kind, outcome: outcome.kind, platform: actor.platform, userId: actor.userId }, 'chat: approval tap');
           if (isFinal(outcome)) this.recordDecision(action.approvalId, outcome, by);

@@ -1,0 +1,38 @@
+// Reconnect delays for the chat transports: doubling from `initialMs` up to `maxMs`.
+
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 2_000, maxMs: 5 * 60_000 };
+
+export class Backoff {
+  private next: number;
+  constructor(private readonly o: BackoffOptions = DEFAULT_BACKOFF) {
+    this.next = o.initialMs;
+  }
+  /** The delay to wait now; the following one doubles. */
+  take(): number {
+    const d = this.next;
+    this.next = Math.min(this.o.maxMs, this.next * 2);
+    return d;
+  }
+  reset(): void {
+    this.next = this.o.initialMs;
+  }
+}
+
+/** Sleeps, but wakes at once when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,220 @@
+// Discord transport (discord.js over the gateway). Slash commands and button interactions go to
+// the shared handlers; alerts are posted to DISCORD_CHANNEL_ID over REST. discord.js waits out
+// 429s itself; every error is caught and logged so nothing escapes into the trading process.
+import { Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import type { Logger } from 'pino';
+import type { Actor } from '../handlers/auth.js';
+import type { ChatHandlers } from '../handlers/chat.js';
+import { errText } from '../handlers/chat.js';
+import { COMMANDS } from '../handlers/commands.js';
+import type { Reply } from '../handlers/reply.js';
+import { Backoff, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './backoff.js';
+import type { Transport } from './notifier.js';
+import { toDiscord } from './render-discord.js';
+import { SendQueue } from './send-queue.js';
+import type { TransportHooks } from './telegram.js';
+
+export interface DiscordConfig {
+  token: string;
+  channelId: string;
+  /** REST base, e.g. http://127.0.0.1:3000/api (discord.js appends /v10). */
+  apiRoot?: string;
+  minGapMs?: number;
+  backoff?: BackoffOptions;
+  /** Give up on a login that never becomes ready after this long (then retry). */
+  readyTimeoutMs?: number;
+}
+
+interface AlertRef {
+  messageId: string;
+  lastContent: string;
+}
+
+const STRING = 3; // ApplicationCommandOptionType.String
+const GUILD_ONLY = [0]; // InteractionContextType.Guild
+
+/** Slash command definitions (PUT /applications/:id/commands), from the shared command list. */
+export function slashCommands() {
+  return COMMANDS.map((c) => {
+    const base = { name: c.name, description: c.description.slice(0, 100), contexts: GUILD_ONLY };
+    switch (c.name) {
+      case 'close':
+        return { ...base, options: [{ type: STRING, name: 'target', description: 'Symbol like BTCUSDT, or "all"', required: true }] };
+      case 'mode':
+        return { ...base, options: [{ type: STRING, name: 'mode', description: 'auto or approve', required: true, choices: ['auto', 'approve'].map((v) => ({ name: v, value: v })) }] };
+      case 'stats':
+        return { ...base, options: [{ type: STRING, name: 'period', description: 'day, week or month', required: false, choices: ['day', 'week', 'month'].map((v) => ({ name: v, value: v })) }] };
+      default:
+        return base;
+    }
+  });
+}
+
+/** The slash command as the text command the shared parser understands. */
+export function commandText(i: ChatInputCommandInteraction): string {
+  const arg = i.options.getString('target') ?? i.options.getString('mode') ?? i.options.getString('period');
+  return arg ? `/${i.commandName} ${arg}` : `/${i.commandName}`;
+}
+
+export class DiscordTransport implements Transport {
+  readonly name = 'discord';
+  private client: Client | null = null;
+  private readonly queue: SendQueue;
+  private readonly alerts = new Map<string, AlertRef>();
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | null = null;
+  private ready = false;
+
+  constructor(
+    private readonly cfg: DiscordConfig,
+    private readonly core: ChatHandlers,
+    private readonly logger: Logger,
+    private readonly hooks: TransportHooks,
+  ) {
+    this.queue = new SendQueue(cfg.minGapMs ?? 250, (err, label) => this.logger.error({ err: describe(err), what: label }, 'discord: send failed'));
+  }
+
+  get isConnected(): boolean {
+    return this.ready;
+  }
+
+  start(): Promise<void> {
+    return new Promise((first) => {
+      this.loop = this.run(first);
+    });
+  }
+
+  private makeClient(): Client {
+    const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: this.cfg.apiRoot ? { api: this.cfg.apiRoot.replace(/\/+$/, '') } : {} });
+    client.rest.setToken(this.cfg.token);
+    client.on(Events.InteractionCreate, (i) => {
+      this.onInteraction(i).catch((err) => this.logger.error({ err: describe(err), interaction: i.id }, 'discord: interaction failed'));
+    });
+    client.on(Events.Error, (err) => this.logger.error({ err: describe(err) }, 'discord: client error'));
+    client.on(Events.ShardError, (err) => this.logger.error({ err: describe(err) }, 'discord: gateway error'));
+    client.on(Events.Warn, (m) => this.logger.warn({ warning: m }, 'discord: warning'));
+    client.on(Events.ShardDisconnect, () => (this.ready = false));
+    client.on(Events.ShardResume, () => (this.ready = true));
+    client.rest.on('rateLimited', (info) => this.logger.warn({ route: info.route, retryAfterMs: info.retryAfter, global: info.global }, 'discord: rate limited, waiting'));
+    return client;
+  }
+
+  private async run(first: () => void): Promise<void> {
+    const backoff = new Backoff(this.cfg.backoff ?? DEFAULT_BACKOFF);
+    while (!this.abort.signal.aborted) {
+      const client = this.makeClient();
+      this.client = client;
+      try {
+        let timer: NodeJS.Timeout | undefined;
+        const readyNow = new Promise<Client<true>>((resolve, reject) => {
+          client.once(Events.ClientReady, resolve);
+          timer = setTimeout(() => reject(new Error('gateway did not become ready')), this.cfg.readyTimeoutMs ?? 30_000);
+        });
+        readyNow.catch(() => undefined);
+        const c = await client.login(this.cfg.token).then(() => readyNow).finally(() => clearTimeout(timer));
+        await client.rest.put(Routes.applicationCommands(c.application.id), { body: slashCommands() }).catch((err) => this.logger.warn({ err: describe(err) }, 'discord: registering slash commands failed'));
+        this.ready = true;
+        backoff.reset();
+        this.logger.info({ user: c.user.tag, application: c.application.id }, 'discord: connected');
+        first();
+        return; // discord.js reconnects the gateway by itself from here on
+      } catch (err) {
+        this.ready = false;
+        await client.destroy().catch(() => undefined);
+        if (this.abort.signal.aborted) break;
+        const delay = backoff.take();
+        this.logger.error({ err: describe(err), retryInMs: delay }, 'discord: connection failed');
+        this.hooks.onTrouble(this.name, `Discord connection failed (${describe(err)}); retrying in ${Math.round(delay / 1000)}s`);
+        first();
+        await sleep(delay, this.abort.signal);
+      }
+    }
+    first();
+  }
+
+  async send(r: Reply, approvalId?: string): Promise<void> {
+    const body = toDiscord(r);
+    const client = this.client ?? this.makeClient();
+    const sent = (await this.queue.push(approvalId ? `alert ${approvalId}` : 'message', () =>
+      client.rest.post(Routes.channelMessages(this.cfg.channelId), { body }),
+    )) as { id: string } | undefined;
+    if (sent && approvalId) this.alerts.set(approvalId, { messageId: sent.id, lastContent: body.content });
+  }
+
+  async updateAlert(approvalId: string, r: Reply | undefined, fallback: Reply): Promise<void> {
+    const ref = this.alerts.get(approvalId);
+    if (!ref || !r) return this.send(fallback);
+    const body = toDiscord(r);
+    if (body.content === ref.lastContent && body.components.length === 0) return;
+    const client = this.client;
+    if (!client) return;
+    await this.queue.push(`edit ${approvalId}`, async () => {
+      await client.rest.patch(Routes.channelMessage(this.cfg.channelId, ref.messageId), { body });
+      ref.lastContent = body.content;
+    });
+  }
+
+  private actor(i: Interaction): Actor {
+    const m = i.member;
+    const roles = !m ? [] : Array.isArray(m.roles) ? m.roles : [...m.roles.cache.keys()];
+    return { platform: 'discord', userId: i.user.id, roleIds: roles, name: `@${i.user.username}` };
+  }
+
+  private async onInteraction(i: Interaction): Promise<void> {
+    if (i.isChatInputCommand()) return this.onCommand(i);
+    if (i.isButton()) return this.onButton(i);
+  }
+
+  private async onCommand(i: ChatInputCommandInteraction): Promise<void> {
+    const actor = this.actor(i);
+    const text = commandText(i);
+    if (!this.core.allowed(actor)) {
+      // Refused at once, visible only to the person who tried; the handler logs the attempt.
+      const r = await this.core.onCommand(actor, text);
+      if (r) await i.reply({ ...toDiscord(r), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    // Control calls may take longer than Discord's 3 s answer window.
+    await i.deferReply();
+    try {
+      const r = await this.core.onCommand(actor, text);
+      await i.editReply(toDiscord(r ?? { blocks: [{ kind: 'text', text: 'Nothing to do.' }], buttons: [] }));
+    } catch (err) {
+      await i.editReply({ content: `⚠️ ${text} failed: ${describe(err)}`, components: [] }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async onButton(i: ButtonInteraction): Promise<void> {
+    const actor = this.actor(i);
+    if (!this.core.allowed(actor)) {
+      const res = await this.core.onButton(actor, i.customId);
+      await i.reply({ content: res.toast, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    await i.deferUpdate();
+    const res = await this.core.onButton(actor, i.customId);
+    if (res.edit) {
+      const body = toDiscord(res.edit);
+      await i.editReply(body);
+      const ref = res.approvalId ? this.alerts.get(res.approvalId) : undefined;
+      if (ref && ref.messageId === i.message.id) ref.lastContent = body.content;
+    }
+    await i.followUp({ content: res.toast, flags: MessageFlags.Ephemeral }).catch((err) => this.logger.warn({ err: describe(err) }, 'discord: follow-up failed'));
+    if (res.approvalId && this.core.decisionOf(res.approvalId)) this.hooks.onDecided(res.approvalId, this);
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.queue.drain();
+    this.queue.close();
+    await this.loop;
+    await this.client?.destroy().catch(() => undefined);
+    this.ready = false;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof DiscordAPIError) return `${err.method.toUpperCase()} ${err.url.replace(/^https?:\/\/[^/]+/, '').replace(/\/interactions\/\d+\/[^/]+/, '/interactions/…').replace(/\/webhooks\/(\d+)\/[^/?]+/, '/webhooks/$1/…')}: ${err.status} ${err.message}`;
+  return errText(err);
+}

@@ -1,0 +1,101 @@
+// Starts the configured chat transports (Telegram, Discord, both or neither) and returns the
+// Notifier the runtime publishes to. With neither configured, alerts go to the console. A
+// transport that cannot connect keeps retrying in the background; it never stops the others.
+import type { Logger } from 'pino';
+import type { Env } from '../src/config/env.js';
+import { ChatHandlers } from '../handlers/chat.js';
+import type { BotControl } from '../handlers/control.js';
+import type { BackoffOptions } from './backoff.js';
+import { DiscordTransport } from './discord.js';
+import { ConsoleTransport, FanOutNotifier, type Notifier, type Transport } from './notifier.js';
+import { TelegramTransport, type TransportHooks } from './telegram.js';
+
+export type { Notifier } from './notifier.js';
+
+export type ChatConfig = Pick<
+  Env,
+  | 'TELEGRAM_BOT_TOKEN'
+  | 'TELEGRAM_CHAT_ID'
+  | 'TELEGRAM_ALLOWED_USER_IDS'
+  | 'TELEGRAM_API_ROOT'
+  | 'DISCORD_BOT_TOKEN'
+  | 'DISCORD_CHANNEL_ID'
+  | 'DISCORD_ALLOWED_USER_IDS'
+  | 'DISCORD_ALLOWED_ROLE_IDS'
+  | 'DISCORD_API_ROOT'
+>;
+
+/** Knobs for tests and special deployments; production uses the defaults. */
+export interface TransportOptions {
+  now?: () => number;
+  /** Spacing between outgoing messages per transport. */
+  minGapMs?: number;
+  backoff?: BackoffOptions;
+  confirmTtlMs?: number;
+  pollTimeoutSeconds?: number;
+  consoleWrite?: (line: string) => void;
+}
+
+export interface StartedTransports extends Notifier {
+  readonly transports: Transport[];
+  readonly handlers: ChatHandlers;
+}
+
+export async function startTransports(config: ChatConfig, control: BotControl, logger: Logger, opts: TransportOptions = {}): Promise<StartedTransports> {
+  const handlers = new ChatHandlers({
+    control,
+    logger,
+    now: opts.now,
+    confirmTtlMs: opts.confirmTtlMs,
+    allow: {
+      telegramUserIds: config.TELEGRAM_ALLOWED_USER_IDS ?? [],
+      telegramChatId: config.TELEGRAM_CHAT_ID,
+      discordUserIds: config.DISCORD_ALLOWED_USER_IDS ?? [],
+      discordRoleIds: config.DISCORD_ALLOWED_ROLE_IDS ?? [],
+    },
+  });
+  const transports: Transport[] = [];
+  // Filled below; hooks only run once transports have started.
+  let notifier: FanOutNotifier | null = null;
+  const hooks: TransportHooks = {
+    onDecided: (approvalId, from) => void notifier?.refreshAlert(approvalId, from),
+    onTrouble: (name, message) => {
+      // Tell the people on the other platforms (or the console) that one channel is down.
+      for (const t of transports) if (t.name !== name) void t.send({ blocks: [{ kind: 'text', text: `⚠️ ${message}` }], buttons: [] });
+    },
+  };
+
+  if (config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_CHAT_ID) {
+    transports.push(
+      new TelegramTransport(
+        { token: config.TELEGRAM_BOT_TOKEN, chatId: config.TELEGRAM_CHAT_ID, apiRoot: config.TELEGRAM_API_ROOT, minGapMs: opts.minGapMs, backoff: opts.backoff, pollTimeoutSeconds: opts.pollTimeoutSeconds },
+        handlers,
+        logger.child({ transport: 'telegram' }),
+        hooks,
+      ),
+    );
+  }
+  if (config.DISCORD_BOT_TOKEN && config.DISCORD_CHANNEL_ID) {
+    transports.push(
+      new DiscordTransport(
+        { token: config.DISCORD_BOT_TOKEN, channelId: config.DISCORD_CHANNEL_ID, apiRoot: config.DISCORD_API_ROOT, minGapMs: opts.minGapMs, backoff: opts.backoff },
+        handlers,
+        logger.child({ transport: 'discord' }),
+        hooks,
+      ),
+    );
+  }
+  if (!transports.length) {
+    logger.warn('chat: no Telegram or Discord configured; alerts go to the console');
+    transports.push(new ConsoleTransport(opts.consoleWrite));
+  }
+  notifier = new FanOutNotifier(transports, handlers, logger);
+  await Promise.all(transports.map((t) => t.start?.()));
+  const fan = notifier;
+  return {
+    transports,
+    handlers,
+    publish: (e) => fan.publish(e),
+    stop: () => fan.stop(),
+  };
+}

@@ -1,0 +1,205 @@
+// Telegram transport (grammY, long polling). Commands and button taps go to the shared handlers;
+// alerts go to TELEGRAM_CHAT_ID through a rate-limited queue. 429 answers are retried after
+// `retry_after`; a failed connection is retried with back-off and reported, never thrown.
+import { Bot, GrammyError, HttpError, type Context, type Transformer } from 'grammy';
+import type { Logger } from 'pino';
+import type { Actor } from '../handlers/auth.js';
+import type { ChatHandlers } from '../handlers/chat.js';
+import { errText } from '../handlers/chat.js';
+import { COMMANDS } from '../handlers/commands.js';
+import type { Reply } from '../handlers/reply.js';
+import { Backoff, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './backoff.js';
+import type { Transport } from './notifier.js';
+import { toTelegram } from './render-telegram.js';
+import { SendQueue } from './send-queue.js';
+
+export interface TelegramConfig {
+  token: string;
+  chatId: string;
+  apiRoot?: string;
+  /** Spacing between messages to the alert chat (Telegram: about 1 per second per chat). */
+  minGapMs?: number;
+  /** Give up on one call after this many 429 answers. */
+  max429Retries?: number;
+  backoff?: BackoffOptions;
+  /** Long-poll timeout in seconds. */
+  pollTimeoutSeconds?: number;
+}
+
+export interface TransportHooks {
+  /** A tap here decided an approval: the other transports should show it too. */
+  onDecided(approvalId: string, from: Transport): void;
+  /** Connection trouble worth a human's attention (already logged). */
+  onTrouble(transport: string, message: string): void;
+}
+
+interface AlertRef {
+  chatId: number | string;
+  messageId: number;
+  lastText: string;
+}
+
+export class TelegramTransport implements Transport {
+  readonly name = 'telegram';
+  readonly bot: Bot;
+  private readonly queue: SendQueue;
+  private readonly alerts = new Map<string, AlertRef>();
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | null = null;
+  private connected = false;
+
+  constructor(
+    private readonly cfg: TelegramConfig,
+    private readonly core: ChatHandlers,
+    private readonly logger: Logger,
+    private readonly hooks: TransportHooks,
+  ) {
+    this.bot = new Bot(cfg.token, { client: { apiRoot: cfg.apiRoot?.replace(/\/+$/, '') } });
+    this.bot.api.config.use(retryOn429(cfg.max429Retries ?? 5, logger));
+    this.queue = new SendQueue(cfg.minGapMs ?? 1_000, (err, label) => this.logger.error({ err: describe(err), what: label }, 'telegram: send failed'));
+    this.bot.on('message:text', (ctx) => this.onText(ctx));
+    this.bot.on('callback_query:data', (ctx) => this.onTap(ctx));
+    // Without this grammY stops polling on the first handler error.
+    this.bot.catch((e) => this.logger.error({ err: describe(e.error), updateId: e.ctx.update.update_id }, 'telegram: handler failed'));
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Resolves after the first connection attempt (either way); keeps retrying in the background. */
+  start(): Promise<void> {
+    return new Promise((first) => {
+      this.loop = this.run(first);
+    });
+  }
+
+  private async run(first: () => void): Promise<void> {
+    const backoff = new Backoff(this.cfg.backoff ?? DEFAULT_BACKOFF);
+    while (!this.abort.signal.aborted) {
+      try {
+        const me = await this.bot.api.getMe(this.abort.signal as Parameters<Bot['api']['getMe']>[0]);
+        this.bot.botInfo = me;
+        await this.bot.api
+          .setMyCommands(COMMANDS.map((c) => ({ command: c.name, description: c.description })))
+          .catch((err) => this.logger.warn({ err: describe(err) }, 'telegram: setMyCommands failed'));
+        await this.bot.start({
+          // Commands sent while the bot was down are not executed on start.
+          drop_pending_updates: true,
+          allowed_updates: ['message', 'callback_query'],
+          timeout: this.cfg.pollTimeoutSeconds ?? 30,
+          onStart: (info) => {
+            this.connected = true;
+            backoff.reset();
+            this.logger.info({ bot: info.username }, 'telegram: connected, polling');
+            first();
+          },
+        });
+        this.connected = false;
+        if (this.abort.signal.aborted) break;
+        throw new Error('polling stopped unexpectedly');
+      } catch (err) {
+        this.connected = false;
+        if (this.abort.signal.aborted) break;
+        const delay = backoff.take();
+        const msg = `Telegram connection failed (${describe(err)}); retrying in ${Math.round(delay / 1000)}s`;
+        this.logger.error({ err: describe(err), retryInMs: delay }, 'telegram: connection failed');
+        this.hooks.onTrouble(this.name, msg);
+        first();
+        await sleep(delay, this.abort.signal);
+      }
+    }
+    first();
+  }
+
+  async send(r: Reply, approvalId?: string): Promise<void> {
+    const m = toTelegram(r);
+    const sent = await this.queue.push(approvalId ? `alert ${approvalId}` : 'message', () =>
+      this.bot.api.sendMessage(this.cfg.chatId, m.text, { parse_mode: m.parse_mode, reply_markup: m.reply_markup, link_preview_options: { is_disabled: true } }),
+    );
+    if (sent && approvalId) this.alerts.set(approvalId, { chatId: sent.chat.id, messageId: sent.message_id, lastText: m.text });
+  }
+
+  async updateAlert(approvalId: string, r: Reply | undefined, fallback: Reply): Promise<void> {
+    const ref = this.alerts.get(approvalId);
+    if (!ref || !r) return this.send(fallback);
+    await this.queue.push(`edit ${approvalId}`, () => this.edit(ref, r));
+  }
+
+  private async edit(ref: AlertRef, r: Reply): Promise<void> {
+    const m = toTelegram(r);
+    if (m.text === ref.lastText && m.reply_markup.inline_keyboard.length === 0) return;
+    try {
+      await this.bot.api.editMessageText(ref.chatId, ref.messageId, m.text, { parse_mode: m.parse_mode, reply_markup: m.reply_markup });
+    } catch (err) {
+      if (!(err instanceof GrammyError && /not modified/i.test(err.description))) throw err;
+    }
+    ref.lastText = m.text;
+  }
+
+  private actor(ctx: Context): Actor | null {
+    const from = ctx.from;
+    if (!from) return null;
+    return {
+      platform: 'telegram',
+      userId: String(from.id),
+      roleIds: [],
+      name: from.username ? `@${from.username}` : from.first_name || String(from.id),
+      chatId: ctx.chat ? String(ctx.chat.id) : undefined,
+    };
+  }
+
+  private async onText(ctx: Context): Promise<void> {
+    const actor = this.actor(ctx);
+    const text = ctx.message?.text;
+    if (!actor || !text) return;
+    const r = await this.core.onCommand(actor, text);
+    if (!r) return;
+    const m = toTelegram(r);
+    await ctx.reply(m.text, { parse_mode: m.parse_mode, reply_markup: m.reply_markup.inline_keyboard.length ? m.reply_markup : undefined });
+  }
+
+  private async onTap(ctx: Context): Promise<void> {
+    const actor = this.actor(ctx);
+    const data = ctx.callbackQuery?.data;
+    if (!actor || data === undefined) return;
+    const res = await this.core.onButton(actor, data);
+    await ctx.answerCallbackQuery({ text: res.toast.slice(0, 200) }).catch((err) => this.logger.warn({ err: describe(err) }, 'telegram: answerCallbackQuery failed'));
+    const msg = ctx.callbackQuery?.message;
+    if (res.edit && msg) {
+      const ref = res.approvalId ? this.alerts.get(res.approvalId) : undefined;
+      const target: AlertRef = ref && ref.messageId === msg.message_id ? ref : { chatId: msg.chat.id, messageId: msg.message_id, lastText: '' };
+      await this.edit(target, res.edit);
+    }
+    if (res.approvalId && this.core.decisionOf(res.approvalId)) this.hooks.onDecided(res.approvalId, this);
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.queue.drain();
+    this.queue.close();
+    if (this.bot.isRunning()) await this.bot.stop().catch((err) => this.logger.warn({ err: describe(err) }, 'telegram: stop failed'));
+    await this.loop;
+  }
+}
+
+/** grammY transformer: on 429 wait `retry_after` seconds and call again (getUpdates is left to grammY). */
+export function retryOn429(maxRetries: number, logger: Logger): Transformer {
+  return async (prev, method, payload, signal) => {
+    for (let attempt = 0; ; attempt++) {
+      const res = await prev(method, payload, signal);
+      if (res.ok || res.error_code !== 429 || method === 'getUpdates' || attempt >= maxRetries) return res;
+      const wait = Math.max(1, Number(res.parameters?.retry_after ?? 1));
+      logger.warn({ method, retryAfterSeconds: wait, attempt: attempt + 1 }, 'telegram: rate limited (429), retrying');
+      await sleep(wait * 1000, signal as AbortSignal | undefined);
+      if (signal?.aborted) return res;
+    }
+  };
+}
+
+/** Error text without request payloads or the token (grammY puts the token in some URLs). */
+function describe(err: unknown): string {
+  if (err instanceof GrammyError) return `${err.method}: ${err.error_code} ${err.description}`;
+  if (err instanceof HttpError) return `network error: ${errText(err.error)}`.replace(/bot\d+:[\w-]+/g, 'bot<token>');
+  return errText(err).replace(/bot\d+:[\w-]+/g, 'bot<token>');
+}
