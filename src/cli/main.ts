@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { reportAndExit } from './errors.js';
 import { registerDetectCommand } from './commands/detect.js';
 import { registerBacktestCommand } from './commands/backtest.js';
+import { registerRunCommand } from './commands/run.js';
+import { registerReplayCommand } from './commands/replay.js';
 
 const program = new Command();
 program
@@ -13,6 +15,8 @@ program
 
 registerDetectCommand(program);
 registerBacktestCommand(program);
+registerRunCommand(program);
+registerReplayCommand(program);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode);

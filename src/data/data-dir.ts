@@ -18,6 +18,8 @@ export interface DataSelection {
   /** Keep candles with from <= ts < to (ms, open times). */
   from?: number;
   to?: number;
+  /** Use files of this base timeframe (1m or 5m) instead of the finest one present. */
+  baseTf?: Timeframe;
 }
 
 export interface CandleFileEntry {
@@ -27,7 +29,7 @@ export interface CandleFileEntry {
 }
 
 /** The base candle file per symbol in `dir` (1m, else 5m), sorted by symbol. */
-export function findBaseFiles(dir: string): CandleFileEntry[] {
+export function findBaseFiles(dir: string, baseTf?: Timeframe): CandleFileEntry[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -42,7 +44,7 @@ export function findBaseFiles(dir: string): CandleFileEntry[] {
     const parsed = parseCandleFileName(name);
     if (!parsed) continue;
     const rank = BASE_TIMEFRAMES.indexOf(parsed.tf as Timeframe);
-    if (rank < 0) continue;
+    if (rank < 0 || (baseTf && parsed.tf !== baseTf)) continue;
     const prev = best.get(parsed.symbol);
     // .csv and .csv.gz of the same symbol and tf: the sorted order makes .csv win, deterministically.
     if (!prev || rank < BASE_TIMEFRAMES.indexOf(prev.tf)) {
@@ -54,7 +56,7 @@ export function findBaseFiles(dir: string): CandleFileEntry[] {
 
 /** Loads the base series of every (or every selected) symbol in `dir`. */
 export function loadDataDir(dir: string, sel: DataSelection = {}): CandleSeries[] {
-  const files = findBaseFiles(dir);
+  const files = findBaseFiles(dir, sel.baseTf);
   let chosen = files;
   if (sel.symbols && sel.symbols.length > 0) {
     const wanted = [...new Set(sel.symbols.map((s) => s.toUpperCase()))];
@@ -88,10 +90,10 @@ export function loadDataSources(paths: string[], sel: DataSelection = {}): Candl
     }
     let loaded: CandleSeries[];
     if (isDir) {
-      const present = findBaseFiles(path).map((f) => f.symbol);
+      const present = findBaseFiles(path, sel.baseTf).map((f) => f.symbol);
       const symbols = wanted ? present.filter((s) => wanted.has(s)) : undefined;
       if (symbols && symbols.length === 0) continue;
-      loaded = loadDataDir(path, { symbols, from: sel.from, to: sel.to });
+      loaded = loadDataDir(path, { symbols, from: sel.from, to: sel.to, baseTf: sel.baseTf });
     } else {
       const s = loadCandleFile(path, { from: sel.from, to: sel.to });
       if (wanted && !wanted.has(s.symbol)) continue;

@@ -55,6 +55,8 @@ export class Runtime {
   private readonly clock: () => number;
   private stopping = false;
   readonly lastPrice = new Map<string, number>();
+  /** Observer of every closed trade (replay output, tests). */
+  onTradeClosed: ((t: import('../../engine/session.js').TradeResult) => void) | null = null;
 
   constructor(readonly opts: RuntimeOptions) {
     this.clock = opts.clock ?? Date.now;
@@ -248,6 +250,7 @@ export class Runtime {
         return;
       case 'trade_closed': {
         const t = ev.trade;
+        this.onTradeClosed?.(t);
         await store?.upsertTrade(closedTradeRecord(t, source));
         await publisher.publish({ type: 'trade_closed', tradeId: t.id, symbol: t.symbol, direction: t.direction, exitPrice: t.exitPrice, pnlUsd: t.netPnl, pnlPercent: t.pnlPercent, reason: t.exitReason });
         return;

@@ -11,12 +11,13 @@ import { tradesCsv, signalsCsv } from '../../backtest/csv.js';
 import { renderReport } from '../../backtest/report.js';
 import { buildRunConfig } from '../../config/overrides.js';
 import { coinConfig } from '../../../engine/params.js';
-import { collect, parseIsoTime, parseSymbols } from '../options.js';
+import { collect, parseBase, parseIsoTime, parseSymbols } from '../options.js';
 import type { CandleSeries } from '../../../engine/types.js';
 
 export interface BacktestCliOptions {
   data: string[];
   symbols?: string[];
+  base?: string;
   from?: number;
   to?: number;
   config?: string;
@@ -32,6 +33,7 @@ export function registerBacktestCommand(program: Command): Command {
     .description('backtest the strategy on historical candles (1m or 5m base) across several coins')
     .requiredOption('--data <paths...>', 'data folder(s) or candle files (<SYMBOL>-<TF>.csv[.gz])')
     .option('--symbols <list>', 'comma-separated symbols (default: every symbol found)', parseSymbols)
+    .option('--base <tf>', 'base timeframe of the files to use (1m or 5m; default: the finest present)')
     .option('--from <iso>', 'start (candle open time, UTC)', parseIsoTime)
     .option('--to <iso>', 'end (exclusive, UTC)', parseIsoTime)
     .option('--config <file>', 'JSON config file with params and coins')
@@ -50,7 +52,7 @@ export async function backtestCommand(opts: BacktestCliOptions, extra: {
   after?: (r: BacktestResult, series: CandleSeries[]) => Promise<void> | void;
 } = {}) {
   const cfg = buildRunConfig({ configFile: opts.config, set: opts.set });
-  const series = loadDataSources(opts.data, { symbols: opts.symbols, from: opts.from, to: opts.to });
+  const series = loadDataSources(opts.data, { symbols: opts.symbols, from: opts.from, to: opts.to, baseTf: parseBase(opts.base) });
   const coins = Object.fromEntries(series.map((s) => [s.symbol, coinConfig(s.symbol, cfg.coins)]));
   const bar = !opts.quiet && process.stderr.isTTY
     ? new cliProgress.SingleBar({ format: 'backtest [{bar}] {percentage}% | {value}/{total} candles | eta {eta}s', stream: process.stderr }, cliProgress.Presets.shades_classic)

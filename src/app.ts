@@ -1,0 +1,141 @@
+// Assembles the bot from the environment: store, exchange (Bybit or the simulated venue), chat,
+// ML model, runtime and /health — and takes it down cleanly on SIGTERM/SIGINT.
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { describeEnv, type Env } from './config/env.js';
+import type { RunConfig } from './config/overrides.js';
+import { coinConfig } from '../engine/params.js';
+import type { CandleSeries } from '../engine/types.js';
+import { BybitExchange } from './exchange/bybit/exchange.js';
+import type { ExchangePort } from './exchange/port.js';
+import { SimulatedExchange } from './runtime/simulated-exchange.js';
+import { ReplaySource } from './runtime/replay-source.js';
+import { ExchangeCandleSource } from './runtime/bybit-source.js';
+import { Runtime, type Publisher } from './runtime/runtime.js';
+import { healthOf, startHealthServer } from './runtime/health.js';
+import { openStore } from './storage/open.js';
+import type { Store } from './storage/store.js';
+import { startTransports } from '../bot/index.js';
+import type { BotEvent } from '../handlers/control.js';
+import { createLogger, type Logger } from './log.js';
+import { UserError } from './cli/errors.js';
+
+export interface AppOptions {
+  env: Env;
+  cfg: RunConfig;
+  /** Replay: recorded candles instead of live data. */
+  replay?: { series: CandleSeries[]; speed: number };
+  logger?: Logger;
+  /** Replay ends when the data ends unless held open (health checks, chat). */
+  hold?: boolean;
+}
+
+export interface App {
+  runtime: Runtime;
+  store: Store | null;
+  health: Server | null;
+  logger: Logger;
+  /** Resolves when a replay has played its last candle (never for live data). */
+  finished: Promise<void>;
+  stop(reason: string): Promise<void>;
+}
+
+export async function startApp(o: AppOptions): Promise<App> {
+  const { env, cfg } = o;
+  const logger = o.logger ?? createLogger(env.LOG_LEVEL, [env.BYBIT_API_KEY, env.BYBIT_API_SECRET, env.SUPABASE_KEY ?? '', env.TELEGRAM_BOT_TOKEN ?? '', env.DISCORD_BOT_TOKEN ?? '']);
+  const tradingMode = o.replay ? 'replay' : env.TRADING_MODE;
+  logger.info({ config: describeEnv(env), tradingMode }, 'starting SMC Ultra');
+  if (env.MAX_CONCURRENT_TRADES) cfg.params.max_concurrent_trades = env.MAX_CONCURRENT_TRADES;
+  if (env.RISK_PER_TRADE_PERCENT) cfg.params.risk_per_trade_percent = env.RISK_PER_TRADE_PERCENT;
+  if (tradingMode === 'paper' || tradingMode === 'replay') cfg.params.initial_equity = o.replay ? cfg.params.initial_equity : env.PAPER_EQUITY;
+
+  let startupProblem: string | null = null;
+  let runtime: Runtime | null = null;
+  const health = env.PORT >= 0 ? await startHealthServer(env.PORT, () => healthOf(runtime, Date.now(), startupProblem, tradingMode)).catch((e) => {
+    throw new UserError(`cannot listen on PORT=${env.PORT}: ${(e as Error).message}`);
+  }) : null;
+
+  const store = await openStore(env);
+  await store.migrate();
+  const holder = `${tradingMode}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const account = tradingMode === 'replay' || tradingMode === 'paper' ? `${tradingMode}:${env.DATA_DIR}` : `bybit-${env.TRADING_MODE}:${env.BYBIT_API_KEY.slice(0, 6)}`;
+  if (!(await store.acquireLease(holder, 60_000, account))) {
+    await store.close();
+    health?.close();
+    throw new UserError(`another SMC Ultra process is trading this account (${account}); stop it first, or wait 60 s if it just died`);
+  }
+
+  const symbols = o.replay ? o.replay.series.map((s) => s.symbol) : env.SYMBOLS;
+  const coins = Object.fromEntries(symbols.map((s) => [s, coinConfig(s, cfg.coins)]));
+  let exchange: ExchangePort;
+  let sim: SimulatedExchange | null = null;
+  if (o.replay) {
+    sim = new SimulatedExchange('replay', new ReplaySource(o.replay.series, o.replay.speed), cfg.params);
+    exchange = sim;
+  } else if (env.TRADING_MODE === 'paper') {
+    const pub = new BybitExchange({ mode: 'public', restUrl: env.BYBIT_REST_URL, wsUrl: env.BYBIT_WS_URL, logger: logger.child({ venue: 'bybit-public' }) });
+    sim = new SimulatedExchange('paper', new ExchangeCandleSource(pub), cfg.params);
+    exchange = sim;
+  } else {
+    exchange = new BybitExchange({
+      mode: env.TRADING_MODE, key: env.BYBIT_API_KEY, secret: env.BYBIT_API_SECRET,
+      restUrl: env.BYBIT_REST_URL, wsUrl: env.BYBIT_WS_URL, logger: logger.child({ venue: `bybit-${env.TRADING_MODE}` }),
+    });
+  }
+
+  const model = null as { score: NonNullable<import('./runtime/runtime.js').RuntimeOptions['mlScore']>; version: string } | null;
+  let notify: ((e: BotEvent) => Promise<void>) | null = null;
+  const publisher: Publisher = { publish: async (e) => { await notify?.(e); } };
+  runtime = new Runtime({
+    exchange, store, publisher, logger, params: cfg.params, coins, symbols, baseTf: o.replay ? o.replay.series[0].tf : '1m',
+    tradingMode, executionMode: env.EXECUTION_MODE, approvalTimeoutSeconds: env.APPROVAL_TIMEOUT_SECONDS,
+    maxDailyLossPercent: env.MAX_DAILY_LOSS_PERCENT, mlMinConfidence: model ? env.ML_MIN_CONFIDENCE : 0,
+    mlScore: model?.score, modelVersion: model?.version ?? null, backfill: !o.replay,
+  });
+  const chat = await startTransports(env, runtime.control, logger);
+  notify = (e) => chat.publish(e);
+  if (!model) logger.info('no ML model: running on the confluence score alone');
+
+  const leaseTimer = setInterval(async () => {
+    const ok = await store.renewLease(holder, 60_000, account).catch(() => true); // a store outage is not a lost lease
+    if (!ok) {
+      logger.error('trading lease lost to another process: stopping');
+      void app.stop('lease lost');
+    }
+  }, 20_000);
+  leaseTimer.unref();
+
+  // Start with back-off: an unreachable exchange is reported and retried, never fatal.
+  let delay = 2_000;
+  for (;;) {
+    try {
+      await runtime.start();
+      startupProblem = null;
+      break;
+    } catch (e) {
+      startupProblem = `exchange unreachable: ${(e as Error).message}`;
+      logger.error({ retryInSeconds: delay / 1000 }, startupProblem);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 60_000);
+    }
+  }
+
+  let stopped = false;
+  const app: App = {
+    runtime, store, health, logger,
+    finished: sim && o.replay ? sim.finished().then(() => runtime!.idle()) : new Promise<void>(() => {}),
+    async stop(reason: string) {
+      if (stopped) return;
+      stopped = true;
+      logger.info({ reason }, 'shutting down');
+      clearInterval(leaseTimer);
+      await runtime!.stop();
+      await chat.stop();
+      await store.releaseLease(holder, account).catch(() => undefined);
+      await store.close();
+      await new Promise<void>((r) => (health ? health.close(() => r()) : r()));
+      logger.info('shutdown complete: positions keep their exchange-side stops');
+    },
+  };
+  return app;
+}

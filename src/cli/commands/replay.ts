@@ -1,0 +1,62 @@
+// `smc replay`: the whole live runtime (session, venue, store, chat, /health) on recorded candles.
+import type { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadEnv } from '../../config/env.js';
+import { buildRunConfig } from '../../config/overrides.js';
+import { loadDataSources } from '../../data/load.js';
+import { startApp } from '../../app.js';
+import { tradesCsv } from '../../backtest/csv.js';
+import type { TradeResult } from '../../../engine/session.js';
+import { collect, parseBase, parseIsoTime, parsePositive, parseSymbols } from '../options.js';
+import { runUntilSignal } from './run.js';
+
+interface ReplayOptions {
+  data: string[];
+  symbols?: string[];
+  base?: string;
+  from?: number;
+  to?: number;
+  speed: number;
+  config?: string;
+  set: string[];
+  out?: string;
+  hold?: boolean;
+}
+
+export function registerReplayCommand(program: Command): void {
+  program
+    .command('replay')
+    .description('run the live runtime on recorded candles (paper fills) at N× speed')
+    .requiredOption('--data <paths...>', 'data folder(s) or candle files')
+    .option('--symbols <list>', 'comma-separated symbols', parseSymbols)
+    .option('--base <tf>', 'base timeframe of the files to use (1m or 5m; default: the finest present)')
+    .option('--from <iso>', 'start (UTC)', parseIsoTime)
+    .option('--to <iso>', 'end (exclusive, UTC)', parseIsoTime)
+    .option('--speed <n>', 'speed multiple of real time; 0 = as fast as possible', parsePositive, 0)
+    .option('--config <file>', 'JSON config file with params and coins')
+    .option('--set <key=value>', 'override an engine parameter (repeatable)', collect, [])
+    .option('--out <dir>', 'write trades.csv of the replay here')
+    .option('--hold', 'keep running (health, chat) after the data ends, until SIGTERM')
+    .action(async (opts: ReplayOptions) => {
+      // Replays trade by themselves unless EXECUTION_MODE asks for approvals explicitly.
+      const env = loadEnv({ ...process.env, EXECUTION_MODE: process.env.EXECUTION_MODE ?? 'auto', TRADING_MODE: 'paper' });
+      const cfg = buildRunConfig({ configFile: opts.config ?? env.CONFIG_FILE, set: opts.set });
+      const series = loadDataSources(opts.data, { symbols: opts.symbols, from: opts.from, to: opts.to, baseTf: parseBase(opts.base) });
+      const trades: TradeResult[] = [];
+      await runUntilSignal(async () => {
+        const app = await startApp({ env, cfg, replay: { series, speed: opts.speed }, hold: opts.hold });
+        app.runtime.onTradeClosed = (t) => trades.push(t);
+        app.finished = app.finished.then(async () => {
+          if (opts.out) {
+            mkdirSync(opts.out, { recursive: true });
+            writeFileSync(join(opts.out, 'trades.csv'), tradesCsv(trades));
+          }
+          const net = trades.reduce((a, t) => a + t.netPnl, 0);
+          process.stdout.write(`replay finished: ${trades.length} trades, net PnL ${net.toFixed(2)}, equity ${app.runtime.session.equity.toFixed(2)}\n`);
+          if (opts.hold) await new Promise(() => {});
+        });
+        return app;
+      }, true);
+    });
+}
