@@ -11,8 +11,8 @@ import type { BacktestResult } from './run.js';
 const require = createRequire(import.meta.url);
 
 function chartLibrary(): string {
-  const pkgDir = dirname(require.resolve('lightweight-charts'));
-  return readFileSync(join(pkgDir, 'lightweight-charts.standalone.production.js'), 'utf8');
+  const pkgDir = dirname(require.resolve('lightweight-charts/package.json'));
+  return readFileSync(join(pkgDir, 'dist', 'lightweight-charts.standalone.production.js'), 'utf8');
 }
 
 /** Candles for the chart: aggregated to `tf` so a month of 1m data stays light in the browser. */
