@@ -1,0 +1,87 @@
+// Chooses the store from the environment and puts the write journal in front of it:
+// SUPABASE_URL + SUPABASE_KEY → Supabase (REST); DATABASE_URL → PostgreSQL; otherwise PGlite in DATA_DIR.
+import { join, resolve } from 'node:path';
+import type { Store, StoreEnv, StoreInfo } from './store.js';
+import { PgliteStore } from './pglite-store.js';
+import { PostgresStore, maskUrl } from './postgres-store.js';
+import { SupabaseStore } from './supabase-store.js';
+import { QueuedStore, type QueuedStoreOptions } from './queued-store.js';
+import { lockDataDir } from './lockfile.js';
+
+export const DEFAULT_DATA_DIR = './data';
+
+export interface OpenStoreOptions extends QueuedStoreOptions {
+  /** Journal writes (default true). Off for bulk backtest writes straight to the database. */
+  journal?: boolean;
+  /** Apply pending migrations on open (default true; never for Supabase, which cannot). */
+  migrate?: boolean;
+}
+
+export function storeKind(env: StoreEnv): StoreInfo['kind'] {
+  if (env.SUPABASE_URL && env.SUPABASE_KEY) return 'supabase';
+  if (env.DATABASE_URL) return 'postgres';
+  return 'pglite';
+}
+
+/** Where the chosen store lives, password masked (for status and logs). */
+export function storeTarget(env: StoreEnv): string {
+  const kind = storeKind(env);
+  if (kind === 'supabase') return env.SUPABASE_URL!;
+  if (kind === 'postgres') return maskUrl(env.DATABASE_URL!);
+  return `${env.DATA_DIR || DEFAULT_DATA_DIR}/pglite`;
+}
+
+export function journalDir(env: StoreEnv): string {
+  return join(resolve(env.DATA_DIR || DEFAULT_DATA_DIR), 'journal');
+}
+
+/** Opens the store without the journal or the DATA_DIR lock of the journal. */
+export async function openRawStore(env: StoreEnv, opts: { lock?: boolean } = {}): Promise<Store & { readonly target: string }> {
+  switch (storeKind(env)) {
+    case 'supabase': return new SupabaseStore(env.SUPABASE_URL!, env.SUPABASE_KEY!);
+    case 'postgres': return new PostgresStore(env.DATABASE_URL!);
+    default: return PgliteStore.open(env.DATA_DIR || DEFAULT_DATA_DIR, opts);
+  }
+}
+
+/**
+ * The store the runtime uses: DATA_DIR is locked for this process (PGlite data and the journal
+ * live there), migrations are applied, and writes go through the journal.
+ */
+export async function openStore(env: StoreEnv, opts: OpenStoreOptions = {}): Promise<Store> {
+  const dataDir = env.DATA_DIR || DEFAULT_DATA_DIR;
+  const kind = storeKind(env);
+  // PGlite takes the lock itself; the others still need it for the journal.
+  const unlock = kind === 'pglite' ? () => {} : lockDataDir(resolve(dataDir), dataDir);
+  let inner: Store | null = null;
+  try {
+    inner = await openRawStore(env);
+    const raw = inner;
+    let prepare: (() => Promise<unknown>) | undefined;
+    if (opts.migrate !== false && kind !== 'supabase') {
+      try {
+        await raw.migrate();
+      } catch (e) {
+        // A database that is down at start must not stop trading: the journal keeps the writes and
+        // its drainer migrates before applying them. A broken migration (SQL error) still stops us.
+        if (kind === 'pglite' || opts.journal === false || (e as { code?: string }).code?.match(/^[0-9A-Z]{5}$/)) throw e;
+        opts.onError?.('database unreachable at start; migrations will run when it returns', e as Error);
+        prepare = () => raw.migrate();
+      }
+    }
+    if (opts.journal === false) return withRelease(inner, unlock);
+    return withRelease(await QueuedStore.open(inner, journalDir(env), { ...opts, prepare }), unlock);
+  } catch (e) {
+    await inner?.close().catch(() => {});
+    unlock();
+    throw e;
+  }
+}
+
+function withRelease(store: Store, release: () => void): Store {
+  const close = store.close.bind(store);
+  store.close = async () => {
+    try { await close(); } finally { release(); }
+  };
+  return store;
+}
