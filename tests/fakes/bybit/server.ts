@@ -28,6 +28,8 @@ export interface FakeFaults {
   stallWs(kind?: 'public' | 'private'): void;
   /** Drops every connection (HTTP and WS); state persists, like a process restart behind a LB. */
   restart(): void;
+  /** The next `n` lookups by orderLinkId (realtime or history) answer "no such order" (Bybit's visibility lag). */
+  hideLookups(n: number): void;
 }
 
 export interface RequestLogEntry { method: string; path: string; query: string; body: Record<string, unknown>; at: number; answered: string }
@@ -55,6 +57,8 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
   const scripted: { path: string; fault: RestFault; left: number }[] = [];
   const sockets = new Set<Socket>();
   const conns = new Set<Conn>();
+  let hiddenLookups = 0;
+  const hidden = (q: Record<string, string>) => Boolean(q.orderLinkId) && hiddenLookups > 0 && hiddenLookups-- > 0;
 
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((err) => {
@@ -173,6 +177,7 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
         return ok({ orderId: o.orderId, orderLinkId: o.orderLinkId });
       }
       case '/v5/order/realtime': {
+        if (hidden(q)) return ok({ category: 'linear', list: [], nextPageCursor: '' });
         let list = state.orders.filter((o) => o.orderLinkId !== '' || !q.orderLinkId);
         if (q.orderId) list = list.filter((o) => o.orderId === q.orderId);
         else if (q.orderLinkId) list = list.filter((o) => o.orderLinkId === q.orderLinkId);
@@ -180,6 +185,7 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
         return ok({ category: 'linear', list: list.map(orderJson), nextPageCursor: '' });
       }
       case '/v5/order/history': {
+        if (hidden(q)) return ok({ category: 'linear', list: [], nextPageCursor: '' });
         let list = state.orders.filter((o) => !isOpen(o));
         if (q.orderId) list = list.filter((o) => o.orderId === q.orderId);
         else if (q.orderLinkId) list = list.filter((o) => o.orderLinkId === q.orderLinkId);
@@ -316,6 +322,7 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
     rest(path, fault, times = 1) { scripted.push({ path, fault, left: times }); },
     dropWs(kind) { for (const c of [...conns]) if (!kind || c.kind === kind) c.ws.terminate(); },
     stallWs(kind) { for (const c of conns) if (!kind || c.kind === kind) c.stalled = true; },
+    hideLookups(n) { hiddenLookups = n; },
     restart() {
       for (const c of [...conns]) c.ws.terminate();
       for (const s of sockets) s.destroy();

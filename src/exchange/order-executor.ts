@@ -1,0 +1,339 @@
+// Places orders so that none is lost or doubled (reliability.md §2.4):
+//   1. an intent row with a fresh orderLinkId is journaled BEFORE anything is sent — if the journal
+//      (store) cannot take it, nothing is sent (an order the store never heard of is worse than a
+//      missed entry);
+//   2. a timeout / 5xx / dropped connection is never answered by a blind resend: the order is looked
+//      up by orderLinkId (with back-off) and adopted; only when the exchange definitively does not
+//      have it is it re-sent, with the SAME orderLinkId, so a late arrival is rejected as 110072;
+//   3. 110072 means "it exists": look it up and link it;
+//   4. fills are counted by execId (deduplicated); the order's own cumulative fill is a floor.
+// It works on any ExchangePort. Clock and sleep are injected so tests run without real waiting.
+import type { Logger } from 'pino';
+import pino from 'pino';
+import type { Direction } from '../../engine/types.js';
+import type { OrderRecord } from '../storage/store.js';
+import { ExchangeError } from './errors.js';
+import { newOrderLinkId, type OrderPurpose } from './order-link-id.js';
+import type { ExchangeEvent, ExchangePort, Fill, OrderRequest, OrderState } from './port.js';
+import { scrubError } from './scrub.js';
+
+/** What the executor needs from the store; Store.upsertOrder satisfies both. */
+export interface OrderJournal {
+  saveIntent(rec: OrderRecord): Promise<void>;
+  update(rec: OrderRecord): Promise<void>;
+}
+
+/** The journal refused the intent; no order was sent. */
+export class JournalUnavailableError extends Error {
+  constructor(readonly orderLinkId: string, cause: unknown) {
+    super(`order not sent: the store could not record its intent (${String((cause as Error)?.message ?? cause)})`);
+    this.name = 'JournalUnavailableError';
+  }
+}
+
+export interface OrderExecutorOptions {
+  exchange: ExchangePort;
+  journal: OrderJournal;
+  logger?: Logger;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** 1-6 letters/digits at the start of every orderLinkId (e.g. "smc"). */
+  linkPrefix?: string;
+  newUuid?: () => string;
+  /** Lookups by orderLinkId before an order is taken as "never arrived" (Bybit may show it late). */
+  lookupAttempts?: number;
+  lookupBackoffMs?: number;
+  /** Sends of one orderLinkId at most (the first plus re-sends after confirmed absence). */
+  maxSends?: number;
+  /** How often the hybrid entry checks its limit order. */
+  pollMs?: number;
+}
+
+export interface PlaceRequest {
+  symbol: string;
+  side: 'Buy' | 'Sell';
+  type: 'limit' | 'market';
+  qty: number;
+  price?: number;
+  reduceOnly?: boolean;
+  takeProfit?: number;
+  stopLoss?: number;
+  purpose: OrderPurpose;
+  tradeId?: string | null;
+}
+
+export interface PlacedOrder {
+  record: OrderRecord;
+  state: OrderState;
+}
+
+export interface HybridEntryRequest {
+  symbol: string;
+  direction: Direction;
+  qty: number;
+  /** The signal's reference price. */
+  signalPrice: number;
+  takeProfit: number;
+  stopLoss: number;
+  /** |takeProfit - entry|: the unit of the chase rule. */
+  targetDistance: number;
+  /** Limit this fraction better than the signal price (SPEC: 0.001). */
+  limitOffset: number;
+  limitTimeoutSeconds: number;
+  /** Chase with market only if price moved in the trade's direction by less than this × target. */
+  chaseMaxTargetFraction: number;
+  tradeId?: string | null;
+}
+
+export interface HybridEntryResult {
+  /** filled: whole qty; partial: some filled, remainder not chased; entry_missed: nothing filled. */
+  outcome: 'filled' | 'partial' | 'entry_missed';
+  filledQty: number;
+  avgPrice: number | null;
+  /** 'limit' when only the limit filled, else 'market' (the chase took part). */
+  entryOrderType: 'limit' | 'market';
+  orders: OrderRecord[];
+}
+
+export class OrderExecutor {
+  private readonly ex: ExchangePort;
+  private readonly journal: OrderJournal;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly prefix: string;
+  private readonly newUuid?: () => string;
+  private readonly lookupAttempts: number;
+  private readonly lookupBackoffMs: number;
+  private readonly maxSends: number;
+  private readonly pollMs: number;
+  private readonly fillsByLink = new Map<string, Map<string, Fill>>();
+  private readonly seenExecIds = new Set<string>();
+  private readonly records = new Map<string, OrderRecord>();
+  /** Journal updates that failed; retried by flushJournal() and on the next update. */
+  private readonly unsynced = new Map<string, OrderRecord>();
+
+  constructor(o: OrderExecutorOptions) {
+    this.ex = o.exchange;
+    this.journal = o.journal;
+    this.log = o.logger ?? pino({ level: 'silent' });
+    this.now = o.now ?? Date.now;
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.prefix = o.linkPrefix ?? 'smc';
+    this.newUuid = o.newUuid;
+    this.lookupAttempts = o.lookupAttempts ?? 5;
+    this.lookupBackoffMs = o.lookupBackoffMs ?? 500;
+    this.maxSends = o.maxSends ?? 2;
+    this.pollMs = o.pollMs ?? 1_000;
+  }
+
+  /** Feed every exchange event here; fills are deduplicated by execId. */
+  onEvent(e: ExchangeEvent): void {
+    if (e.type === 'fill') this.recordFill(e.fill);
+    else if (e.type === 'order') {
+      const rec = this.records.get(e.order.orderLinkId);
+      if (rec) void this.apply(rec, e.order);
+    }
+  }
+
+  /** Fills of one order, one per execId. */
+  fills(orderLinkId: string): Fill[] {
+    return [...(this.fillsByLink.get(orderLinkId)?.values() ?? [])];
+  }
+
+  /** Retries journal updates that failed while the store was down. */
+  async flushJournal(): Promise<number> {
+    let n = 0;
+    for (const [id, rec] of [...this.unsynced]) {
+      try {
+        await this.journal.update(rec);
+        this.unsynced.delete(id);
+        n++;
+      } catch {
+        break;
+      }
+    }
+    return n;
+  }
+
+  get pendingJournalWrites(): number {
+    return this.unsynced.size;
+  }
+
+  async place(req: PlaceRequest): Promise<PlacedOrder> {
+    const orderLinkId = newOrderLinkId(this.prefix, req.purpose, this.newUuid?.());
+    const t = new Date(this.now());
+    const rec: OrderRecord = {
+      id: orderLinkId, order_link_id: orderLinkId, trade_id: req.tradeId ?? null, symbol: req.symbol, side: req.side, order_type: req.type,
+      purpose: req.purpose, qty: req.qty, price: req.price ?? null, reduce_only: Boolean(req.reduceOnly), status: 'intent',
+      exchange_order_id: null, filled_qty: 0, avg_price: null, created_at: t, updated_at: t,
+    };
+    try {
+      await this.journal.saveIntent(rec);
+    } catch (err) {
+      this.log.error({ orderLinkId, symbol: req.symbol, err: scrubError(err) }, 'store refused the order intent; order NOT sent');
+      throw new JournalUnavailableError(orderLinkId, err);
+    }
+    this.records.set(orderLinkId, rec);
+    const order: OrderRequest = {
+      orderLinkId, symbol: req.symbol, side: req.side, type: req.type, qty: req.qty, price: req.price,
+      reduceOnly: req.reduceOnly, takeProfit: req.takeProfit, stopLoss: req.stopLoss,
+    };
+    const state = await this.send(order, rec);
+    return { record: rec, state };
+  }
+
+  private async send(order: OrderRequest, rec: OrderRecord): Promise<OrderState> {
+    for (let sends = 1; ; sends++) {
+      try {
+        const state = await this.ex.placeOrder(order);
+        await this.apply(rec, state);
+        return state;
+      } catch (err) {
+        if (err instanceof ExchangeError && (err.outcome === 'unknown' || err.outcome === 'duplicate')) {
+          this.log.warn({ orderLinkId: order.orderLinkId, retCode: err.retCode, retMsg: err.retMsg, outcome: err.outcome }, 'order outcome unknown; looking it up');
+          const found = await this.lookup(order.symbol, order.orderLinkId);
+          if (found === 'unreachable') {
+            await this.setStatus(rec, 'unknown');
+            throw new ExchangeError(err.retCode, `order ${order.orderLinkId} state unknown: exchange unreachable for lookup (${err.retMsg})`, err.endpoint, 'unknown');
+          }
+          if (found) {
+            await this.apply(rec, found);
+            return found;
+          }
+          if (err.outcome === 'duplicate') {
+            // The id is taken but not visible yet: it exists; reconciliation will pick it up.
+            await this.setStatus(rec, 'unknown');
+            throw err;
+          }
+          if (sends >= this.maxSends) {
+            await this.setStatus(rec, 'unknown');
+            throw new ExchangeError(err.retCode, `order ${order.orderLinkId} not confirmed after ${sends} sends`, err.endpoint, 'unknown');
+          }
+          this.log.warn({ orderLinkId: order.orderLinkId }, 'exchange confirmed the order never arrived; re-sending with the same orderLinkId');
+          continue;
+        }
+        await this.setStatus(rec, 'rejected');
+        throw err;
+      }
+    }
+  }
+
+  /** The order by orderLinkId; null only when every attempt answered "not there". */
+  private async lookup(symbol: string, orderLinkId: string): Promise<OrderState | null | 'unreachable'> {
+    let answered = false;
+    for (let i = 0; i < this.lookupAttempts; i++) {
+      if (i > 0) await this.sleep(this.lookupBackoffMs * 2 ** (i - 1));
+      try {
+        const o = await this.ex.getOrder(symbol, orderLinkId);
+        answered = true;
+        if (o) return o;
+      } catch (err) {
+        this.log.warn({ orderLinkId, err: scrubError(err) }, 'order lookup failed');
+      }
+    }
+    return answered ? null : 'unreachable';
+  }
+
+  // ---------- hybrid entry (SPEC §3 "Entry execution") ----------
+
+  async enterHybrid(r: HybridEntryRequest): Promise<HybridEntryResult> {
+    const long = r.direction === 'long';
+    const side = long ? 'Buy' : 'Sell';
+    const limitPrice = long ? r.signalPrice * (1 - r.limitOffset) : r.signalPrice * (1 + r.limitOffset);
+    const limit = await this.place({ symbol: r.symbol, side, type: 'limit', qty: r.qty, price: limitPrice, takeProfit: r.takeProfit, stopLoss: r.stopLoss, purpose: 'entry', tradeId: r.tradeId });
+    const orders = [limit.record];
+    const link = limit.record.order_link_id;
+    const deadline = this.now() + r.limitTimeoutSeconds * 1000;
+    let filled = this.filledQty(link, limit.state);
+    while (filled < r.qty - 1e-12 && this.now() < deadline) {
+      await this.sleep(Math.min(this.pollMs, Math.max(1, deadline - this.now())));
+      filled = await this.refreshFilled(r.symbol, link);
+    }
+    if (filled < r.qty - 1e-12) {
+      await this.ex.cancelOrder(r.symbol, link);
+      // A fill may race the cancel: read the final state before deciding anything.
+      filled = await this.refreshFilled(r.symbol, link);
+    }
+    let entryOrderType: 'limit' | 'market' = 'limit';
+    const remainder = r.qty - filled;
+    if (remainder > 1e-12) {
+      const last = (await this.ex.tickers([r.symbol]))[0]?.lastPrice;
+      const moved = last === undefined ? Infinity : long ? last - r.signalPrice : r.signalPrice - last;
+      const inst = (await this.ex.instruments([r.symbol]))[0];
+      const chaseQty = inst ? Math.floor(remainder / inst.qtyStep + 1e-9) * inst.qtyStep : remainder;
+      if (moved < r.chaseMaxTargetFraction * r.targetDistance && (!inst || chaseQty >= inst.minQty)) {
+        // Only the remainder; the limit's partial fill is kept.
+        const mkt = await this.place({ symbol: r.symbol, side, type: 'market', qty: chaseQty, takeProfit: r.takeProfit, stopLoss: r.stopLoss, purpose: 'entry', tradeId: r.tradeId });
+        orders.push(mkt.record);
+        entryOrderType = 'market';
+        filled += await this.refreshFilled(r.symbol, mkt.record.order_link_id);
+      } else {
+        this.log.info({ symbol: r.symbol, moved, limitFilled: filled }, 'limit entry timed out and price ran: no chase');
+      }
+    }
+    const avgPrice = this.avgPrice(orders.map((o) => o.order_link_id));
+    const outcome = filled >= r.qty - 1e-9 ? 'filled' : filled > 0 ? 'partial' : 'entry_missed';
+    return { outcome, filledQty: filled, avgPrice, entryOrderType, orders };
+  }
+
+  private async refreshFilled(symbol: string, link: string): Promise<number> {
+    const found = await this.lookup(symbol, link);
+    const state = found && found !== 'unreachable' ? found : undefined;
+    const rec = this.records.get(link);
+    if (state && rec) await this.apply(rec, state);
+    return this.filledQty(link, state);
+  }
+
+  /** Fills by execId are the truth; the order's cumulative fill covers fills whose events are late. */
+  private filledQty(link: string, state?: OrderState): number {
+    const byFills = this.fills(link).reduce((s, f) => s + f.qty, 0);
+    return Math.max(byFills, state?.filledQty ?? 0, this.records.get(link)?.filled_qty ?? 0);
+  }
+
+  private avgPrice(links: string[]): number | null {
+    let qty = 0;
+    let value = 0;
+    for (const l of links) {
+      const fills = this.fills(l);
+      const rec = this.records.get(l);
+      const fq = fills.reduce((s, f) => s + f.qty, 0);
+      if (rec && rec.filled_qty > fq + 1e-12 && rec.avg_price) { qty += rec.filled_qty; value += rec.filled_qty * rec.avg_price; continue; }
+      for (const f of fills) { qty += f.qty; value += f.qty * f.price; }
+    }
+    return qty > 0 ? value / qty : null;
+  }
+
+  private recordFill(f: Fill): void {
+    if (this.seenExecIds.has(f.execId)) return;
+    this.seenExecIds.add(f.execId);
+    if (!this.fillsByLink.has(f.orderLinkId)) this.fillsByLink.set(f.orderLinkId, new Map());
+    this.fillsByLink.get(f.orderLinkId)!.set(f.execId, f);
+  }
+
+  private async apply(rec: OrderRecord, s: OrderState): Promise<void> {
+    rec.exchange_order_id = s.orderId || rec.exchange_order_id;
+    rec.status = s.status;
+    rec.filled_qty = Math.max(rec.filled_qty, s.filledQty);
+    rec.avg_price = s.avgPrice || rec.avg_price;
+    rec.updated_at = new Date(this.now());
+    await this.write(rec);
+  }
+
+  private async setStatus(rec: OrderRecord, status: OrderRecord['status']): Promise<void> {
+    rec.status = status;
+    rec.updated_at = new Date(this.now());
+    await this.write(rec);
+  }
+
+  /** A failed update never loses the order: it stays queued and the exchange stays the truth. */
+  private async write(rec: OrderRecord): Promise<void> {
+    try {
+      await this.journal.update({ ...rec });
+      this.unsynced.delete(rec.order_link_id);
+    } catch (err) {
+      this.unsynced.set(rec.order_link_id, { ...rec });
+      this.log.error({ orderLinkId: rec.order_link_id, err: scrubError(err) }, 'store update failed; kept for retry');
+    }
+  }
+}
