@@ -21,7 +21,7 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', secrets: s
             method.apply(this, args.map(scrub) as Parameters<typeof method>);
           },
         }
-      : undefined,
+      : {},
   });
 }
 
