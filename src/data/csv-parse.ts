@@ -31,50 +31,30 @@ export interface ParseOptions {
   tfSource?: string;
 }
 
-/** Cursor shared by the field parser and the row loop (single-threaded, reset per call). */
-let pos = 0;
+/** Fields of one row, filled by the fast or the slow path (reused; parsing is synchronous). */
+const vals = new Float64Array(6);
 
 /**
- * Fast path: a plain decimal ending exactly at `term` (',') or at the end of the line when `last`.
- * Returns NaN when the field needs the slow path (empty, exponent, odd characters, too many digits);
- * `pos` is then left anywhere and the caller re-reads the field.
+ * Slow path for one row the fast path could not take (scientific notation, too many digits, or
+ * something wrong): parses it with Number() after checking each field's shape, or throws the
+ * row's problem. Returns the offset after the line.
  */
-function fastNumber(buf: Uint8Array, end: number, last: boolean): number {
-  let p = pos;
-  let neg = false;
-  if (p < end && buf[p] === MINUS) {
-    neg = true;
-    p++;
+function slowRow(buf: Uint8Array, lineStart: number, end: number, fail: (problem: string) => never): number {
+  let lineEnd = lineStart;
+  while (lineEnd < end && buf[lineEnd] !== LF) lineEnd++;
+  let line = text(buf, lineStart, lineEnd);
+  if (line.endsWith('\r')) line = line.slice(0, -1);
+  const fields = line.split(',');
+  if (fields.length !== 6) fail(`has ${fields.length} field${fields.length === 1 ? '' : 's'}, expected 6 (${CSV_HEADER})`);
+  for (let k = 0; k < 6; k++) {
+    const raw = fields[k];
+    if (raw === '') fail(`${FIELD_NAMES[k]} is empty`);
+    if (!DECIMAL_RE.test(raw)) fail(`${FIELD_NAMES[k]} "${raw.slice(0, 40)}" is not a number`);
+    const v = Number(raw);
+    if (!Number.isFinite(v)) fail(`${FIELD_NAMES[k]} "${raw.slice(0, 40)}" is not a finite number`);
+    vals[k] = v;
   }
-  let mantissa = 0;
-  let digits = 0;
-  let fracDigits = 0;
-  let seenDot = false;
-  while (p < end) {
-    const d = buf[p] - ZERO;
-    if (d >= 0 && d <= 9) {
-      mantissa = mantissa * 10 + d;
-      digits++;
-      if (seenDot) fracDigits++;
-    } else if (buf[p] === DOT && !seenDot) {
-      seenDot = true;
-    } else break;
-    p++;
-  }
-  if (digits === 0 || mantissa > MAX_EXACT || fracDigits > 22) return NaN;
-  if (p < end) {
-    const c = buf[p];
-    if (last ? c !== LF && c !== CR && c !== COMMA : c !== COMMA) return NaN;
-  } else if (!last) return NaN; // the line ended early: the slow path reports the field count
-  pos = p;
-  const v = fracDigits === 0 ? mantissa : mantissa / POW10[fracDigits];
-  return neg ? -v : v;
-}
-
-/** End (exclusive) of the field starting at `p`: the next comma, CR, LF or the end of the data. */
-function fieldEnd(buf: Uint8Array, p: number, end: number): number {
-  while (p < end && buf[p] !== COMMA && buf[p] !== LF && buf[p] !== CR) p++;
-  return p;
+  return lineEnd + 1;
 }
 
 function text(buf: Uint8Array, from: number, to: number): string {
@@ -94,8 +74,9 @@ function lineFields(buf: Uint8Array, lineStart: number, end: number): string[] {
 export function parseCandleCsv(buf: Uint8Array, opts: ParseOptions): CandleSeries {
   const { file } = opts;
   const end = buf.length;
-  const fail = (row: number, problem: string): never => {
-    throw new DataError(`${file} row ${row}: ${problem}`);
+  let line = 1;
+  const fail = (problem: string): never => {
+    throw new DataError(`${file} row ${line}: ${problem}`);
   };
 
   // ---- header (line 1) ----
@@ -107,9 +88,7 @@ export function parseCandleCsv(buf: Uint8Array, opts: ParseOptions): CandleSerie
   let headerEnd = p;
   while (headerEnd < end && buf[headerEnd] !== LF) headerEnd++;
   const header = text(buf, p, headerEnd).replace(/\r$/, '');
-  if (header !== CSV_HEADER) {
-    fail(1, `header is "${header.slice(0, 80)}" but must be "${CSV_HEADER}"`);
-  }
+  if (header !== CSV_HEADER) fail(`header is "${header.slice(0, 80)}" but must be "${CSV_HEADER}"`);
   p = headerEnd + 1;
 
   // ---- capacity: one row per remaining line ----
@@ -125,92 +104,90 @@ export function parseCandleCsv(buf: Uint8Array, opts: ParseOptions): CandleSerie
   const tf = opts.tf;
   const tfMs = tf === undefined ? 0 : TF_MS[tf];
   let n = 0;
-  let line = 2;
   let prevTs = -Infinity;
+  line = 2;
 
-  // Slow path for one field: reports what is wrong with it, or returns its value via Number().
-  const slowField = (lineStart: number, k: number): number => {
-    const from = pos;
-    const to = fieldEnd(buf, from, end);
-    const raw = text(buf, from, to);
-    if (to < end && buf[to] === COMMA && k === 5) {
-      fail(line, `has ${lineFields(buf, lineStart, end).length} fields, expected 6 (${CSV_HEADER})`);
-    }
-    if (to >= end || buf[to] !== COMMA) {
-      if (k < 5) fail(line, `has ${k + 1} fields, expected 6 (${CSV_HEADER})`);
-    }
-    if (raw === '') fail(line, `${FIELD_NAMES[k]} is empty`);
-    if (!DECIMAL_RE.test(raw)) fail(line, `${FIELD_NAMES[k]} "${raw.slice(0, 40)}" is not a number`);
-    const v = Number(raw);
-    if (!Number.isFinite(v)) fail(line, `${FIELD_NAMES[k]} "${raw.slice(0, 40)}" is not a finite number`);
-    pos = to;
-    return v;
-  };
-
-  pos = p;
-  while (pos < end) {
-    const lineStart = pos;
-    const c0 = buf[pos];
-    if (c0 === LF || c0 === CR) {
+  while (p < end) {
+    const lineStart = p;
+    if (buf[p] === LF || buf[p] === CR) {
       // Only trailing blank lines are tolerated.
-      let q = pos;
-      while (q < end && (buf[q] === LF || buf[q] === CR)) q++;
-      if (q === end) break;
-      fail(line, 'empty line');
+      let r = p;
+      while (r < end && (buf[r] === LF || buf[r] === CR)) r++;
+      if (r === end) break;
+      fail('empty line');
     }
 
-    let t = fastNumber(buf, end, false);
-    if (t !== t) t = slowField(lineStart, 0);
-    pos++; // comma
-    let o = fastNumber(buf, end, false);
-    if (o !== o) o = slowField(lineStart, 1);
-    pos++;
-    let h = fastNumber(buf, end, false);
-    if (h !== h) h = slowField(lineStart, 2);
-    pos++;
-    let l = fastNumber(buf, end, false);
-    if (l !== l) l = slowField(lineStart, 3);
-    pos++;
-    let c = fastNumber(buf, end, false);
-    if (c !== c) c = slowField(lineStart, 4);
-    pos++;
-    let v = fastNumber(buf, end, true);
-    if (v !== v) v = slowField(lineStart, 5);
-    if (pos < end) {
-      if (buf[pos] === COMMA) {
-        fail(line, `has ${lineFields(buf, lineStart, end).length} fields, expected 6 (${CSV_HEADER})`);
+    // Fast path: six plain decimals, digits accumulated into an exact integer mantissa. Dividing
+    // it by an exact power of ten is one correctly rounded operation, so the value equals Number(text).
+    let fast = true;
+    for (let k = 0; k < 6; k++) {
+      let neg = false;
+      if (buf[p] === MINUS) {
+        neg = true;
+        p++;
       }
-      if (buf[pos] === CR) {
-        pos++;
-        if (pos < end && buf[pos] !== LF) fail(line, 'stray carriage return inside the line');
+      let mantissa = 0;
+      let digits = 0;
+      let fracDigits = -1;
+      for (; p < end; p++) {
+        const b = buf[p];
+        const d = b - ZERO;
+        if (d >= 0 && d <= 9) {
+          mantissa = mantissa * 10 + d;
+          digits++;
+          if (fracDigits >= 0) fracDigits++;
+        } else if (b === DOT && fracDigits < 0) {
+          fracDigits = 0;
+        } else break;
       }
-      pos++; // LF
+      if (digits === 0 || mantissa > MAX_EXACT || fracDigits > 22) {
+        fast = false;
+        break;
+      }
+      const v = fracDigits <= 0 ? mantissa : mantissa / POW10[fracDigits];
+      vals[k] = neg ? -v : v;
+      if (k < 5) {
+        if (p >= end || buf[p] !== COMMA) {
+          fast = false;
+          break;
+        }
+        p++;
+      } else if (p < end) {
+        const b = buf[p];
+        if (b === LF) p++;
+        else if (b === CR && (p + 1 === end || buf[p + 1] === LF)) p += 2;
+        else fast = false;
+      }
     }
+    if (!fast) p = slowRow(buf, lineStart, end, fail);
+
+    const t = vals[0];
+    const o = vals[1];
+    const h = vals[2];
+    const l = vals[3];
+    const c = vals[4];
+    const v = vals[5];
 
     // ---- row checks, cheapest first ----
     if (!(t > prevTs)) {
-      const f = lineFields(buf, lineStart, end);
-      fail(line, `ts ${f[0]} is not after the previous row's ${prevTs} (rows must be strictly increasing)`);
+      fail(`ts ${lineFields(buf, lineStart, end)[0]} is not after the previous row's ${prevTs} (rows must be strictly increasing)`);
     }
-    if (!Number.isInteger(t) || t < 0) fail(line, `ts ${lineFields(buf, lineStart, end)[0]} is not a whole number of ms`);
-    if (tfMs !== 0 && t % tfMs !== 0) {
-      fail(line, `ts ${t} is not aligned to ${tf} (not a multiple of ${tfMs} ms)`);
-    }
+    if (!Number.isInteger(t) || t < 0) fail(`ts ${lineFields(buf, lineStart, end)[0]} is not a whole number of ms`);
+    if (tfMs !== 0 && t % tfMs !== 0) fail(`ts ${t} is not aligned to ${tf} (not a multiple of ${tfMs} ms)`);
     if (!(o > 0 && h > 0 && l > 0 && c > 0)) {
-      const f = lineFields(buf, lineStart, end);
       const k = !(o > 0) ? 1 : !(h > 0) ? 2 : !(l > 0) ? 3 : 4;
-      fail(line, `${FIELD_NAMES[k]} ${f[k]} is not positive (prices must be > 0)`);
+      fail(`${FIELD_NAMES[k]} ${lineFields(buf, lineStart, end)[k]} is not positive (prices must be > 0)`);
     }
-    if (!(v >= 0)) fail(line, `volume ${lineFields(buf, lineStart, end)[5]} is negative (volume must be >= 0)`);
+    if (!(v >= 0)) fail(`volume ${lineFields(buf, lineStart, end)[5]} is negative (volume must be >= 0)`);
     if (h < o || h < c) {
       const f = lineFields(buf, lineStart, end);
       const k = h < o ? 1 : 4;
-      fail(line, `high ${f[2]} is below ${FIELD_NAMES[k]} ${f[k]} (high must be >= max(open, close))`);
+      fail(`high ${f[2]} is below ${FIELD_NAMES[k]} ${f[k]} (high must be >= max(open, close))`);
     }
     if (l > o || l > c) {
       const f = lineFields(buf, lineStart, end);
       const k = l > o ? 1 : 4;
-      fail(line, `low ${f[3]} is above ${FIELD_NAMES[k]} ${f[k]} (low must be <= min(open, close))`);
+      fail(`low ${f[3]} is above ${FIELD_NAMES[k]} ${f[k]} (low must be <= min(open, close))`);
     }
 
     ts[n] = t;
