@@ -43,8 +43,9 @@ function simulate(candles: Candle[]): { trades: Done[]; portfolio: Portfolio; st
       } else if (out?.type === 'missed') pending = null;
     }
     if (open) {
-      const s = open.dir === 'long' ? 1 : -1;
-      for (const a of open.m.onCandle(c, c.ts + M)) {
+      const o = open;
+      const s = o.dir === 'long' ? 1 : -1;
+      for (const a of o.m.onCandle(c, c.ts + M)) {
         if (a.type === 'move_stop') {
           expect(s * (a.stop - lastStop)).toBeGreaterThan(0);
           lastStop = a.stop;
@@ -52,10 +53,10 @@ function simulate(candles: Candle[]): { trades: Done[]; portfolio: Portfolio; st
         } else {
           expect(a.price).toBeGreaterThanOrEqual(c.low);
           expect(a.price).toBeLessThanOrEqual(c.high);
-          const pos = pf.position(open.id)!;
-          const f: Fill = exitFill(open.dir, pos.qty, a.price, c.ts + M, P);
-          const closed = pf.applyExit(open.id, f)!;
-          trades.push({ id: open.id, entryTime: closed.openedAt, exitTime: closed.closedAt, reason: a.reason, net: closed.netPnl, entry: closed.avgEntry, exit: closed.avgExit });
+          const pos = pf.position(o.id)!;
+          const f: Fill = exitFill(o.dir, pos.qty, a.price, c.ts + M, P);
+          const closed = pf.applyExit(o.id, f)!;
+          trades.push({ id: o.id, entryTime: closed.openedAt, exitTime: closed.closedAt, reason: a.reason, net: closed.netPnl, entry: closed.avgEntry, exit: closed.avgExit });
           open = null;
         }
       }
