@@ -151,6 +151,16 @@ export class TradeManager {
     return this.stopPhase === 'break_even' ? 'break_even' : 'trailing_stop';
   }
 
+  /**
+   * The venue filled an exit the manager did not decide itself (the exchange's TP/SL, a manual
+   * close): counts the exit price in MFE/MAE and the duration, and stops further decisions.
+   */
+  recordExit(price: number, time: number, reason: ExitReason): void {
+    if (this.exitReason) return;
+    this.lastTime = Math.max(this.lastTime, time);
+    this.exit(reason, price);
+  }
+
   /** One closed base candle; `closeTime` is when it closed (its ts + timeframe). */
   onCandle(c: Candle, closeTime: number): TradeAction[] {
     if (this.exitReason || c.ts < this.entryTime) return [];

@@ -236,3 +236,16 @@ describe('TradeManager: excursions', () => {
     expect(() => manager('short', { stopLoss: 99 })).toThrow(/not on the loss side/);
   });
 });
+
+describe('TradeManager: exits filled by the venue', () => {
+  it('recordExit counts the exit price in the excursions and the duration, and ends management', () => {
+    const m = manager('short');
+    run(m, [k(0, 100, 100.3, 99.6, 99.8)]);
+    m.recordExit(101.2, T0 + 3 * M, 'stop_loss');
+    expect(m.exited).toBe('stop_loss');
+    expect(m.maePercent).toBeCloseTo(1.2, 10);
+    expect(m.mfePercent).toBeCloseTo(0.4, 10);
+    expect(m.durationMinutes).toBe(3);
+    expect(m.onCandle(k(3, 101, 101, 90, 95), T0 + 4 * M)).toEqual([]);
+  });
+});
