@@ -14,7 +14,7 @@ const CR = 13;
 const DOT = 46;
 const MINUS = 45;
 const ZERO = 48;
-/** Largest integer below which every integer is an exact double. */
+/** Mantissas below this are exact doubles, and so is every partial sum that built them. */
 const MAX_EXACT = 2 ** 53;
 /** 10^0 .. 10^22 are exact doubles, so mantissa / POW10[k] is correctly rounded (= Number(text)). */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
@@ -140,7 +140,7 @@ export function parseCandleCsv(buf: Uint8Array, opts: ParseOptions): CandleSerie
           fracDigits = 0;
         } else break;
       }
-      if (digits === 0 || mantissa > MAX_EXACT || fracDigits > 22) {
+      if (digits === 0 || mantissa >= MAX_EXACT || fracDigits > 22) {
         fast = false;
         break;
       }

@@ -1,5 +1,6 @@
 import { readFileSync, renameSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCandleFile, parseCandleCsv, sliceSeries } from '../../src/data/load.js';
 import { DataError, isUserError } from '../../src/data/errors.js';
@@ -79,6 +80,30 @@ describe('loader input forms', () => {
     const text = 'ts,open,high,low,close,volume\n' + prices.map((p, i) => `${(i + 1) * 60000},${p},${p},${p},${p},${p}`).join('\n');
     const s = parseCandleCsv(Buffer.from(text), { file: 'x.csv', symbol: 'X', tf: '1m' });
     expect(Array.from(s.open)).toEqual(prices.map(Number));
+  });
+
+  it('mantissas at and beyond 2^53 take the exact slow path', () => {
+    const prices = ['900719925474099.3', '9007199254740993', '90071992547409.93', '1234567890123456789.5'];
+    const text = 'ts,open,high,low,close,volume\n' + prices.map((p, i) => `${(i + 1) * 60000},${p},${p},${p},${p},${p}`).join('\n');
+    const s = parseCandleCsv(Buffer.from(text), { file: 'x.csv', symbol: 'X', tf: '1m' });
+    expect(Array.from(s.close)).toEqual(prices.map(Number));
+  });
+
+  it('property: any plain decimal parses to exactly Number(text)', () => {
+    const decimal = fc
+      .tuple(fc.stringMatching(/^[1-9][0-9]{0,9}$/), fc.option(fc.stringMatching(/^[0-9]{1,12}$/)))
+      .map(([int, frac]) => (frac === null ? int : `${int}.${frac}`));
+    fc.assert(
+      fc.property(fc.array(decimal, { minLength: 1, maxLength: 20 }), (prices) => {
+        const text = 'ts,open,high,low,close,volume\n' + prices.map((p, i) => `${(i + 1) * 60000},${p},${p},${p},${p},${p}`).join('\n');
+        const s = parseCandleCsv(Buffer.from(text), { file: 'x.csv', symbol: 'X', tf: '1m' });
+        for (let i = 0; i < prices.length; i++) {
+          if (!Object.is(s.open[i], Number(prices[i])) || !Object.is(s.volume[i], Number(prices[i]))) return false;
+        }
+        return true;
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('infers the timeframe from the data when the file name has none', () => {
