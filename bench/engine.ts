@@ -1,0 +1,47 @@
+// Engine benchmarks: indicators, detection + scoring over every timeframe, and a full backtest
+// (as a separate process, so start-up, load, report and all count), on the five binance-spot 1m coins.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadDataSources } from '../src/data/load.js';
+import { SymbolAnalyzer } from '../engine/analyzer.js';
+import { Atr } from '../engine/indicators/atr.js';
+import { Ema } from '../engine/indicators/ema.js';
+import { Rsi } from '../engine/indicators/rsi.js';
+import { DEFAULT_PARAMS, coinConfig } from '../engine/params.js';
+import { benchRow, type BenchRow } from './types.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const DATA = resolve(ROOT, '../shared/data/ohlcv/binance-spot');
+const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'AVAXUSDT', 'DOGEUSDT'];
+
+export async function benchEngine(): Promise<BenchRow[]> {
+  const series = loadDataSources([DATA], { symbols: SYMBOLS, baseTf: '1m' });
+  const total = series.reduce((n, s) => n + s.length, 0);
+  const rows: BenchRow[] = [];
+
+  let t0 = performance.now();
+  for (const s of series) {
+    const ema = new Ema(20), rsi = new Rsi(14), atr = new Atr(14);
+    for (let i = 0; i < s.length; i++) { ema.update(s.close[i]); rsi.update(s.close[i]); atr.update(s.high[i], s.low[i], s.close[i]); }
+  }
+  rows.push(benchRow('indicators EMA+RSI+ATR (1m)', total, (performance.now() - t0) / 1000));
+
+  t0 = performance.now();
+  for (const s of series) {
+    const a = new SymbolAnalyzer(s.symbol, coinConfig(s.symbol), DEFAULT_PARAMS, { baseTf: s.tf });
+    for (let i = 0; i < s.length; i++) {
+      const ev = a.onBaseCandle({ ts: s.ts[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] });
+      if (ev) a.candidate(ev);
+    }
+  }
+  rows.push(benchRow('aggregation + detection + scoring, all timeframes', total, (performance.now() - t0) / 1000));
+
+  const out = mkdtempSync(join(tmpdir(), 'smc-bench-'));
+  t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/smc.js'), 'backtest', '--data', DATA, '--symbols', SYMBOLS.join(','), '--out', out, '--quiet'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`backtest failed: ${r.stderr}`);
+  rows.push(benchRow('full backtest process (start, load, run, report)', total, (performance.now() - t0) / 1000));
+  return rows;
+}
