@@ -21,7 +21,7 @@ export interface DiscordMessage {
 
 /** Keeps markdown from user-visible text (symbols, names) from changing the layout. */
 function escapeMd(s: string): string {
-  return s.replace(/([*_~`|>\\])/g, '\\$1');
+  return s.replace(/([*_~`\\])/g, '\\$1').replace(/\|\|/g, '\\|\\|');
 }
 
 export function toDiscord(r: Reply): DiscordMessage {
