@@ -32,7 +32,7 @@ export interface FakeFaults {
   hideLookups(n: number): void;
 }
 
-export interface RequestLogEntry { method: string; path: string; query: string; body: Record<string, unknown>; at: number; answered: string }
+export interface RequestLogEntry { method: string; path: string; query: string; body: Record<string, unknown>; at: number; answered: string; signed: boolean }
 
 export interface FakeBybit {
   restUrl: string;
@@ -73,7 +73,7 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
     const rawBody = await readBody(req);
     const body = rawBody ? (JSON.parse(rawBody) as Record<string, unknown>) : {};
     const q = Object.fromEntries(url.searchParams);
-    const entry: RequestLogEntry = { method: req.method ?? 'GET', path: url.pathname, query: rawQuery, body, at: Date.now(), answered: '' };
+    const entry: RequestLogEntry = { method: req.method ?? 'GET', path: url.pathname, query: rawQuery, body, at: Date.now(), answered: '', signed: 'x-bapi-api-key' in req.headers };
     requests.push(entry);
 
     if (PRIVATE_PATHS.has(url.pathname)) {
