@@ -1,6 +1,7 @@
 // Byte-level parser and validator of the `ts,open,high,low,close,volume` candle CSV.
 // One pass over the bytes: numbers are built digit by digit (no split, no Number() per field) and
-// every row is validated as it is parsed. Any violation throws a DataError naming file, row, problem.
+// every row is validated as it is parsed. Only a row the fast path cannot take (scientific notation,
+// very long numbers, or an error to report) is re-read as text. Any violation throws a DataError naming file, row, problem.
 import type { CandleSeries } from '../../engine/types.js';
 import { TF_MS, TIMEFRAMES, type Timeframe } from '../../engine/timeframe.js';
 import { DataError } from './errors.js';
@@ -42,9 +43,7 @@ const vals = new Float64Array(6);
 function slowRow(buf: Uint8Array, lineStart: number, end: number, fail: (problem: string) => never): number {
   let lineEnd = lineStart;
   while (lineEnd < end && buf[lineEnd] !== LF) lineEnd++;
-  let line = text(buf, lineStart, lineEnd);
-  if (line.endsWith('\r')) line = line.slice(0, -1);
-  const fields = line.split(',');
+  const fields = lineFields(buf, lineStart, lineEnd);
   if (fields.length !== 6) fail(`has ${fields.length} field${fields.length === 1 ? '' : 's'}, expected 6 (${CSV_HEADER})`);
   for (let k = 0; k < 6; k++) {
     const raw = fields[k];
