@@ -64,7 +64,7 @@ export async function openStore(env: StoreEnv, opts: OpenStoreOptions = {}): Pro
       } catch (e) {
         // A database that is down at start must not stop trading: the journal keeps the writes and
         // its drainer migrates before applying them. A broken migration (SQL error) still stops us.
-        if (kind === 'pglite' || opts.journal === false || (e as { code?: string }).code?.match(/^[0-9A-Z]{5}$/)) throw e;
+        if (kind === 'pglite' || opts.journal === false || /^(22|23|42)[0-9A-Z]{3}$/.test(String((e as { code?: unknown }).code))) throw e;
         opts.onError?.('database unreachable at start; migrations will run when it returns', e as Error);
         prepare = () => raw.migrate();
       }
