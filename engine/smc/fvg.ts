@@ -9,8 +9,8 @@ import type { CandleRing } from './candle-ring.js';
 import { ZoneList } from './zone-list.js';
 
 export class FvgDetector {
-  readonly bullish = new ZoneList<FairValueGap>((g) => g.bottom, true, false);
-  readonly bearish = new ZoneList<FairValueGap>((g) => g.top, false, false);
+  readonly bullish = new ZoneList<FairValueGap>(true, false);
+  readonly bearish = new ZoneList<FairValueGap>(false, false);
 
   constructor(
     readonly tf: Timeframe,
@@ -39,7 +39,7 @@ export class FvgDetector {
       const g: FairValueGap = {
         side: 'bullish', tf: this.tf, ts: ring.ts[(n - 1) & m], top: low0, bottom: high2, confirmedAt: closeTime, filledAt: null,
       };
-      this.bullish.add(g);
+      this.bullish.add(g, g.bottom);
       return g;
     }
     if (high0 < low2) {
@@ -47,7 +47,7 @@ export class FvgDetector {
       const g: FairValueGap = {
         side: 'bearish', tf: this.tf, ts: ring.ts[(n - 1) & m], top: low2, bottom: high0, confirmedAt: closeTime, filledAt: null,
       };
-      this.bearish.add(g);
+      this.bearish.add(g, g.top);
       return g;
     }
     return null;

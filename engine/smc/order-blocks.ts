@@ -10,11 +10,9 @@ import type { OrderBlock, Side } from '../types.js';
 import type { CandleRing } from './candle-ring.js';
 import { ZoneList } from './zone-list.js';
 
-const mid = (z: OrderBlock) => z.mid;
-
 export class OrderBlockDetector {
-  readonly bullish = new ZoneList<OrderBlock>(mid, true, true);
-  readonly bearish = new ZoneList<OrderBlock>(mid, false, true);
+  readonly bullish = new ZoneList<OrderBlock>(true, true);
+  readonly bearish = new ZoneList<OrderBlock>(false, true);
   /** Bar index of the last emitted OB candle per side (OB candles only move forward in time). */
   private lastBullBar = -1;
   private lastBearBar = -1;
@@ -60,10 +58,10 @@ export class OrderBlockDetector {
         };
         if (side === 'bullish') {
           this.lastBullBar = j;
-          this.bullish.add(ob);
+          this.bullish.add(ob, ob.mid);
         } else {
           this.lastBearBar = j;
-          this.bearish.add(ob);
+          this.bearish.add(ob, ob.mid);
         }
         return ob;
       }

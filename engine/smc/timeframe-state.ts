@@ -165,14 +165,14 @@ export class TimeframeState {
     }
   }
 
-  /** Live (unmitigated) order blocks of a side, oldest first. Do not modify. */
+  /** Live (unmitigated) order blocks of a side, sorted by midpoint with the one nearest to mitigation last. Do not modify. */
   liveOrderBlocks(side: Side): readonly OrderBlock[] {
     const obs = this.obs;
     if (obs === null) return NONE;
     return side === 'bullish' ? obs.bullish.items : obs.bearish.items;
   }
 
-  /** Live (unfilled) fair value gaps of a side, oldest first. Do not modify. */
+  /** Live (unfilled) fair value gaps of a side, sorted by fill level with the one nearest to filling last. Do not modify. */
   liveFvgs(side: Side): readonly FairValueGap[] {
     const fvgs = this.fvgs;
     if (fvgs === null) return NONE;

@@ -1,27 +1,35 @@
-// Live zones of one side, oldest first. Keeps the extreme trigger price over the live zones so the
-// common case — no zone reached by this candle — costs one comparison; dead zones are dropped at once.
+// Live zones of one side, kept sorted by their kill price so that the zones a candle can kill are
+// always at the end: checking a candle costs one comparison, and each kill is a pop. Insertion is
+// a short walk from the end (new zones usually sit nearest to price).
 export class ZoneList<Z> {
+  /** Live zones, the one nearest to being killed last. */
   readonly items: Z[] = [];
-  /** Highest trigger (zones killed from above) or lowest trigger (killed from below) among live zones. */
-  private bound: number;
+  /** Kill prices, parallel to `items`: ascending when zones are killed from above, descending otherwise. */
+  private readonly triggers: number[] = [];
 
   /**
-   * @param trigger the zone's kill price
    * @param fromAbove true when a price falling to the trigger kills the zone (bullish zones)
    * @param inclusive true when touching the trigger kills; false when price must pass it
    */
   constructor(
-    private readonly trigger: (z: Z) => number,
     private readonly fromAbove: boolean,
     private readonly inclusive: boolean,
-  ) {
-    this.bound = fromAbove ? -Infinity : Infinity;
-  }
+  ) {}
 
-  add(z: Z): void {
-    this.items.push(z);
-    const t = this.trigger(z);
-    if (this.fromAbove ? t > this.bound : t < this.bound) this.bound = t;
+  add(z: Z, trigger: number): void {
+    const items = this.items;
+    const tr = this.triggers;
+    let i = tr.length;
+    // A new zone goes after zones with an equal trigger (they die together anyway).
+    if (this.fromAbove) while (i > 0 && tr[i - 1] > trigger) i--;
+    else while (i > 0 && tr[i - 1] < trigger) i--;
+    if (i === tr.length) {
+      items.push(z);
+      tr.push(trigger);
+    } else {
+      items.splice(i, 0, z);
+      tr.splice(i, 0, trigger);
+    }
   }
 
   private kills(price: number, t: number): boolean {
@@ -29,23 +37,16 @@ export class ZoneList<Z> {
     return this.inclusive ? price >= t : price > t;
   }
 
-  /** Moves every zone that `price` kills into `out` (oldest first), keeping the others in order. */
+  /** Moves every zone that `price` kills into `out`, nearest trigger first. */
   removeReached(price: number, out: Z[]): void {
-    if (!this.kills(price, this.bound)) return;
+    const tr = this.triggers;
+    let n = tr.length;
+    if (n === 0 || !this.kills(price, tr[n - 1])) return;
     const items = this.items;
-    let w = 0;
-    let bound = this.fromAbove ? -Infinity : Infinity;
-    for (let r = 0; r < items.length; r++) {
-      const z = items[r];
-      const t = this.trigger(z);
-      if (this.kills(price, t)) {
-        out.push(z);
-        continue;
-      }
-      items[w++] = z;
-      if (this.fromAbove ? t > bound : t < bound) bound = t;
-    }
-    items.length = w;
-    this.bound = bound;
+    let k = n;
+    while (k > 0 && this.kills(price, tr[k - 1])) k--;
+    for (let j = n - 1; j >= k; j--) out.push(items[j]);
+    items.length = k;
+    tr.length = k;
   }
 }

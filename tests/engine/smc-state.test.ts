@@ -48,9 +48,13 @@ describe('TimeframeState', () => {
     const deadOb = new Set(out.flatMap((e) => (e.rec.type === 'ob_mitigated' ? [e.rec.ref.ts + e.rec.ref.side] : [])));
     const obs = out.flatMap((e) => (e.rec.type === 'order_block' ? [e.rec.data] : []));
     for (const side of ['bullish', 'bearish'] as const) {
-      expect(state.liveOrderBlocks(side).map((o) => o.ts)).toEqual(
-        obs.filter((o) => o.side === side && !deadOb.has(o.ts + o.side)).map((o) => o.ts),
+      const live = state.liveOrderBlocks(side);
+      expect(live.map((o) => o.ts).sort()).toEqual(
+        obs.filter((o) => o.side === side && !deadOb.has(o.ts + o.side)).map((o) => o.ts).sort(),
       );
+      // Sorted by midpoint, the one nearest to mitigation last.
+      const mids = live.map((o) => o.mid);
+      expect(mids).toEqual([...mids].sort((a, b) => (side === 'bullish' ? a - b : b - a)));
       expect(state.liveOrderBlocks(side).every((o) => o.mitigatedAt === null)).toBe(true);
     }
     const fvgs = out.flatMap((e) => (e.rec.type === 'fvg' ? [e.rec.data] : []));
