@@ -11,8 +11,8 @@ const SIGNATURE_PATTERNS: RegExp[] = [
 /** Removes every occurrence of the secrets and anything that looks like a signature. */
 export function scrubText(text: string, secrets: readonly string[] = []): string {
   let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
   for (const re of SIGNATURE_PATTERNS) out = out.replace(re, '$1[redacted]');
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
   return out;
 }
 
