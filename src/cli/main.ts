@@ -1,10 +1,13 @@
-// The `smc` command line: offline analysis, backtests, replay and the live runtime.
+// The `smc` command line: offline analysis, backtests, replay, the live runtime and its tools.
 import { Command } from 'commander';
 import { reportAndExit } from './errors.js';
 import { registerDetectCommand } from './commands/detect.js';
 import { registerBacktestCommand } from './commands/backtest.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerReplayCommand } from './commands/replay.js';
+import { registerDownloadCommand } from './commands/download.js';
+import { registerCheckDataCommand } from './commands/check-data.js';
+import { registerMlCommand } from './commands/ml.js';
 
 const program = new Command();
 program
@@ -17,6 +20,9 @@ registerDetectCommand(program);
 registerBacktestCommand(program);
 registerRunCommand(program);
 registerReplayCommand(program);
+registerDownloadCommand(program);
+registerCheckDataCommand(program);
+registerMlCommand(program);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode);
