@@ -65,15 +65,19 @@ function invalidInput(i: SizeInput): string | null {
 
 /**
  * Floors `x` to a multiple of `step` in integer arithmetic on the step's decimal places, so
- * 0.3 with step 0.1 gives 0.3 (not 0.2 as floor(0.3 / 0.1) = floor(2.9999…) would). A relative
- * tolerance of 1e-9 absorbs binary representation error of the input only.
+ * 0.3 with step 0.1 gives 0.3 (not 0.2 as floor(0.3 / 0.1) = floor(2.9999…) would). A tolerance
+ * of a few ulps absorbs binary representation error of the input only.
  */
 export function floorToStep(x: number, step: number): number {
   if (!(x > 0)) return 0;
   if (!(step > 0)) return x;
   const scale = 10 ** decimals(step);
   const stepUnits = Math.round(step * scale);
-  const units = Math.floor(x * scale * (1 + 1e-9));
+  const scaled = x * scale;
+  // Snap to the nearest integer only when within a few ulps (binary representation error),
+  // never by a whole unit, so the result cannot exceed x by more than that error.
+  const nearest = Math.round(scaled);
+  const units = Math.abs(scaled - nearest) <= 8 * Number.EPSILON * Math.max(1, scaled) ? nearest : Math.floor(scaled);
   return (Math.floor(units / stepUnits) * stepUnits) / scale;
 }
 
