@@ -354,8 +354,21 @@ def print_report(meta: dict, out: str) -> None:
           f"(ONNX vs XGBoost max diff {meta['onnx_max_abs_diff']:.2e})")
 
 
+def missing_packages() -> list[str]:
+    import importlib.util
+
+    wanted = {"xgboost": "xgboost-cpu", "sklearn": "scikit-learn", "onnx": "onnx", "onnxmltools": "onnxmltools",
+              "onnxruntime": "onnxruntime"}
+    return [pkg for mod, pkg in wanted.items() if importlib.util.find_spec(mod) is None]
+
+
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
+    missing = missing_packages()
+    if missing:
+        print(f"error: missing Python packages: {', '.join(missing)}; run python3 -m pip install -r ml/requirements.txt",
+              file=sys.stderr)
+        return 2
     try:
         meta = train(a)
     except InputError as e:
