@@ -58,6 +58,18 @@ describe('market structure', () => {
     expect(at(9, mirror(ZIGZAG))).toBe('bearish');
   });
 
+  it('equal swing highs are neither higher nor lower: the trend stays neutral', () => {
+    const rows: [number, number, number, number][] = [
+      [10, 11, 9, 10], [10, 14, 10, 13], [13, 13, 11, 12], [12, 12.5, 10.5, 11], // H 14, L 10.5
+      [11, 13.5, 11, 13], [13, 14, 12.5, 13.5], [13.5, 13.8, 12, 12.5], [12.5, 13, 12.2, 12.8], // H 14 again, L 12
+    ];
+    const trend = (r: typeof rows) => run(bars(r), { swing_length: 1 }).state.structure;
+    expect(trend(rows)).toBe('neutral');
+    const higher = rows.map((x) => [...x] as typeof x);
+    higher[5][1] = 14.5;
+    expect(trend(higher)).toBe('bullish');
+  });
+
   it('a close exactly at the swing level is not a break', () => {
     const c = ZIGZAG.slice(0, 5).map((x) => ({ ...x }));
     c[4].close = 14; // b4 closes at the b1 high
