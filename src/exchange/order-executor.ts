@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import pino from 'pino';
 import type { Direction } from '../../engine/types.js';
-import type { OrderRecord } from '../storage/store.js';
+import type { OrderRecord, Store } from '../storage/store.js';
 import { ExchangeError } from './errors.js';
 import { newOrderLinkId, type OrderPurpose } from './order-link-id.js';
 import type { ExchangeEvent, ExchangePort, Fill, OrderRequest, OrderState } from './port.js';
@@ -21,6 +21,14 @@ import { scrubError } from './scrub.js';
 export interface OrderJournal {
   saveIntent(rec: OrderRecord): Promise<void>;
   update(rec: OrderRecord): Promise<void>;
+}
+
+/**
+ * The store as a journal. Store.upsertOrder queues locally while the database is down, so an
+ * intent it accepted is durable; only when it throws is the order not sent.
+ */
+export function storeJournal(store: Pick<Store, 'upsertOrder'>): OrderJournal {
+  return { saveIntent: (r) => store.upsertOrder(r), update: (r) => store.upsertOrder(r) };
 }
 
 /** The journal refused the intent; no order was sent. */
