@@ -139,6 +139,8 @@ export class DiscordTransport implements Transport {
       client.rest.post(Routes.channelMessages(this.cfg.channelId), { body }),
     )) as { id: string } | undefined;
     if (sent && approvalId) this.alerts.set(approvalId, { messageId: sent.id, lastContent: body.content });
+    // Old alerts cannot be decided any more; keep the map bounded (insertion order = age).
+    if (this.alerts.size > 1000) this.alerts.delete(this.alerts.keys().next().value!);
   }
 
   async updateAlert(approvalId: string, r: Reply | undefined, fallback: Reply): Promise<void> {

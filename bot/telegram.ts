@@ -115,9 +115,15 @@ export class TelegramTransport implements Transport {
   async send(r: Reply, approvalId?: string): Promise<void> {
     const m = toTelegram(r);
     const sent = await this.queue.push(approvalId ? `alert ${approvalId}` : 'message', () =>
-      this.bot.api.sendMessage(this.cfg.chatId, m.text, { parse_mode: m.parse_mode, reply_markup: m.reply_markup, link_preview_options: { is_disabled: true } }),
+      this.bot.api.sendMessage(this.cfg.chatId, m.text, {
+        parse_mode: m.parse_mode,
+        reply_markup: m.reply_markup.inline_keyboard.length ? m.reply_markup : undefined,
+        link_preview_options: { is_disabled: true },
+      }),
     );
     if (sent && approvalId) this.alerts.set(approvalId, { chatId: sent.chat.id, messageId: sent.message_id, lastText: m.text });
+    // Old alerts cannot be decided any more; keep the map bounded (insertion order = age).
+    if (this.alerts.size > 1000) this.alerts.delete(this.alerts.keys().next().value!);
   }
 
   async updateAlert(approvalId: string, r: Reply | undefined, fallback: Reply): Promise<void> {
@@ -153,6 +159,9 @@ export class TelegramTransport implements Transport {
     const actor = this.actor(ctx);
     const text = ctx.message?.text;
     if (!actor || !text) return;
+    // In a group, "/status@OtherBot" is meant for another bot.
+    const addressed = /^\/\w+@(\w+)/.exec(text)?.[1];
+    if (addressed && addressed.toLowerCase() !== this.bot.botInfo.username.toLowerCase()) return;
     const r = await this.core.onCommand(actor, text);
     if (!r) return;
     const m = toTelegram(r);

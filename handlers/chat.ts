@@ -33,8 +33,10 @@ export interface ButtonResult {
 }
 
 interface AlertEntry {
-  event: SignalEvent;
+  /** Absent for approvals whose alert this process never sent (e.g. raised before a restart). */
+  event?: SignalEvent;
   decision?: Decision;
+  seenAt: number;
 }
 
 export class ChatHandlers {
@@ -161,22 +163,24 @@ export class ChatHandlers {
 
   /** Remembers an alert so decisions can be shown on it; returns its message. */
   trackSignal(e: SignalEvent): Reply {
-    if (e.approval) this.alerts.set(e.approval.id, { event: e });
+    this.prune();
+    if (e.approval) this.alerts.set(e.approval.id, { event: e, seenAt: this.now() });
     return signalAlert(e, this.now());
   }
 
   recordDecision(approvalId: string, outcome: ApprovalOutcome, by: string | null): void {
     if (!isFinal(outcome)) return;
-    const entry = this.alerts.get(approvalId);
+    let entry = this.alerts.get(approvalId);
+    if (!entry) this.alerts.set(approvalId, (entry = { seenAt: this.now() }));
     // The first final decision stands (the runtime guarantees the same; this keeps the text stable).
-    if (entry && !entry.decision) entry.decision = { outcome, by };
-    if (entry && entry.decision && entry.decision.outcome.kind === outcome.kind && !entry.decision.by && by) entry.decision.by = by;
+    if (!entry.decision) entry.decision = { outcome, by };
+    else if (entry.decision.outcome.kind === outcome.kind && !entry.decision.by && by) entry.decision.by = by;
   }
 
   /** The alert as it should look now (with its decision), or undefined when unknown. */
   alertReply(approvalId: string): Reply | undefined {
     const entry = this.alerts.get(approvalId);
-    if (!entry) return undefined;
+    if (!entry?.event) return undefined;
     return signalAlert(entry.event, this.now(), entry.decision);
   }
 
@@ -187,7 +191,7 @@ export class ChatHandlers {
   /** Drops decided alerts older than `maxAgeMs` so memory stays bounded. */
   prune(maxAgeMs = 24 * 3600_000): void {
     const cutoff = this.now() - maxAgeMs;
-    for (const [k, v] of this.alerts) if (v.event.signal.time < cutoff && (v.decision || (v.event.approval?.expiresAt ?? 0) < cutoff)) this.alerts.delete(k);
+    for (const [k, v] of this.alerts) if (v.seenAt < cutoff && (v.decision || (v.event?.approval?.expiresAt ?? 0) < cutoff)) this.alerts.delete(k);
   }
 }
 

@@ -197,7 +197,9 @@ describe('telegram transport', () => {
     await start();
     expect(await command(ALICE, '/status')).toContain('▶️ Running');
     expect(await command(ALICE, '/pause')).toMatch(/Open trades are still managed/);
+    fake.pushMessage(ALICE, CHAT, '/pause@some_other_bot');
     const paused = await command(ALICE, '/status@smc_ultra_bot');
+    expect(control.count('pause')).toBe(1);
     expect(paused).toContain('PAUSED');
     expect(paused).toMatch(/Paused\s+yes/);
     await command(BOB, '/resume');
