@@ -75,11 +75,12 @@ export class SymbolAnalyzer {
   onBaseCandle(c: Candle): LtfEvaluation | null {
     let ltfClosed: Candle | null = null;
     for (const feed of this.feeds) {
-      const closed = feed.agg ? feed.agg.push(c) : c;
-      if (!closed) continue;
-      for (const st of feed.states) {
-        st.update(closed);
-        if (st === this.ltf) ltfClosed = closed;
+      // One base candle can close two buckets after a gap: take every one the aggregator has.
+      for (let closed = feed.agg ? feed.agg.push(c) : c; closed; closed = feed.agg ? feed.agg.next() : null) {
+        for (const st of feed.states) {
+          st.update(closed);
+          if (st === this.ltf) ltfClosed = closed;
+        }
       }
     }
     if (!ltfClosed) return null;

@@ -228,7 +228,10 @@ export class TradingSession {
         : f.trigger === 'stop_loss' ? (t.manager?.stopExitReason() ?? 'stop_loss')
         : 'manual';
     }
-    if (t.exitQty >= t.qty - 1e-12) this.finish(t);
+    if (t.exitQty >= t.qty - 1e-12) {
+      t.manager?.recordExit(t.exitCost / t.exitQty, f.time, t.closing);
+      this.finish(t);
+    }
   }
 
   onFunding(symbol: string, amount: number): void {
@@ -248,9 +251,8 @@ export class TradingSession {
     const t = this.trades.get(symbol);
     if (t) this.manage(t, c, closeT);
     const h = this.hourly.get(symbol)!;
-    const hc = h.agg ? h.agg.push(c) : c;
-    if (hc) {
-      if (Number.isFinite(h.lastClose)) h.returns.push(hc.close / h.lastClose - 1);
+    for (let hc = h.agg ? h.agg.push(c) : c; hc; hc = h.agg ? h.agg.next() : null) {
+      if (Number.isFinite(h.lastClose)) h.returns.push(hc.close / h.lastClose - 1, hc.ts);
       h.lastClose = hc.close;
     }
     const a = this.analyzers.get(symbol);
@@ -268,9 +270,8 @@ export class TradingSession {
     const h = this.hourly.get(symbol);
     const a = this.analyzers.get(symbol);
     if (!h || !a) return;
-    const hc = h.agg ? h.agg.push(c) : c;
-    if (hc) {
-      if (Number.isFinite(h.lastClose)) h.returns.push(hc.close / h.lastClose - 1);
+    for (let hc = h.agg ? h.agg.push(c) : c; hc; hc = h.agg ? h.agg.next() : null) {
+      if (Number.isFinite(h.lastClose)) h.returns.push(hc.close / h.lastClose - 1, hc.ts);
       h.lastClose = hc.close;
     }
     a.onBaseCandle(c);

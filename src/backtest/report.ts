@@ -21,8 +21,7 @@ function chartCandles(s: CandleSeries, tf: Timeframe) {
   const agg = s.tf === tf ? null : new Aggregator(s.tf, tf);
   for (let i = 0; i < s.length; i++) {
     const c = { ts: s.ts[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] };
-    const k = agg ? agg.push(c) : c;
-    if (k) out.push([k.ts / 1000, k.open, k.high, k.low, k.close]);
+    for (let k = agg ? agg.push(c) : c; k; k = agg ? agg.next() : null) out.push([k.ts / 1000, k.open, k.high, k.low, k.close]);
   }
   return out;
 }

@@ -67,8 +67,7 @@ export function runDetect(opts: DetectOptions) {
     : null;
   let candles = 0;
   eachCandle(series, (c) => {
-    const closed = agg ? agg.push(c) : c;
-    if (closed) { state.update(closed); candles++; }
+    for (let closed = agg ? agg.push(c) : c; closed; closed = agg ? agg.next() : null) { state.update(closed); candles++; }
     analyzer?.onBaseCandle(c);
   });
   return {
