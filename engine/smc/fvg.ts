@@ -17,10 +17,13 @@ export class FvgDetector {
     private readonly minSize: number,
   ) {}
 
-  /** Kills the gaps the newest close fills (call before `detect`). */
-  fill(close: number, out: FairValueGap[]): void {
-    this.bullish.removeReached(close, out);
-    this.bearish.removeReached(close, out);
+  /** Moves the gaps the newest close fills into `out` and says whether there were any (call before `detect`). */
+  fill(close: number, out: FairValueGap[]): boolean {
+    const bull = this.bullish.reachedBy(close);
+    const bear = this.bearish.reachedBy(close);
+    if (bull) this.bullish.removeReached(close, out);
+    if (bear) this.bearish.removeReached(close, out);
+    return bull || bear;
   }
 
   detect(ring: CandleRing, closeTime: number): FairValueGap | null {

@@ -23,10 +23,16 @@ export class OrderBlockDetector {
     private readonly impulseAtr: number,
   ) {}
 
-  /** Kills the zones the newest candle mitigates (call before `detect`, so no OB is killed by its own impulse). */
-  mitigate(low: number, high: number, out: OrderBlock[]): void {
-    this.bullish.removeReached(low, out);
-    this.bearish.removeReached(high, out);
+  /**
+   * Moves the zones the newest candle mitigates into `out` and says whether there were any
+   * (call before `detect`, so no OB is killed by its own impulse).
+   */
+  mitigate(low: number, high: number, out: OrderBlock[]): boolean {
+    const bull = this.bullish.reachedBy(low);
+    const bear = this.bearish.reachedBy(high);
+    if (bull) this.bullish.removeReached(low, out);
+    if (bear) this.bearish.removeReached(high, out);
+    return bull || bear;
   }
 
   /** Looks for an impulse at the newest bar; returns the new OB or null. */

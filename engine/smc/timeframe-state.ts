@@ -98,71 +98,89 @@ export class TimeframeState {
     this.volumeSma = this.volInd.update(c.volume);
     this.last = c;
     const bar = this.bars++;
-    const ring = this.ring;
-    if (ring === null) return;
+    if (this.ring !== null) this.detect(c, bar, prevAtr);
+  }
+
+  // The detector work is split into a few methods so each gets its own optimisation unit (V8 limits
+  // how much it inlines into one function); the rare paths (records, kills) are out of line.
+  private detect(c: Candle, bar: number, prevAtr: number): void {
+    const ring = this.ring!;
     ring.push(c);
     const closeTime = c.ts + this.tfMs;
+    if (this.ms !== null) this.zonesAndStructure(c, ring, prevAtr, closeTime);
+    if (this.sweepDet !== null) this.sweeps(c, bar, closeTime);
+    const found = this.swings!.update(ring);
+    if (found !== 0) this.confirmSwings(found);
+  }
+
+  private zonesAndStructure(c: Candle, ring: CandleRing, prevAtr: number, closeTime: number): void {
+    const ms = this.ms!;
+    const obs = this.obs!;
+    const fvgs = this.fvgs!;
     const sink = this.sink;
+    if (obs.mitigate(c.low, c.high, this.deadObs)) this.endOrderBlocks(closeTime);
+    if (fvgs.fill(c.close, this.deadFvgs)) this.endFvgs(closeTime);
+    if (ms.breaksHigh(c.close)) {
+      const ev = ms.takeHighBreak(c.ts, closeTime);
+      if (sink) sink({ type: 'structure', data: ev });
+    }
+    if (ms.breaksLow(c.close)) {
+      const ev = ms.takeLowBreak(c.ts, closeTime);
+      if (sink) sink({ type: 'structure', data: ev });
+    }
+    const ob = obs.detect(ring, prevAtr, closeTime);
+    if (ob !== null && sink) sink({ type: 'order_block', data: ob });
+    const g = fvgs.detect(ring, closeTime);
+    if (g !== null && sink) sink({ type: 'fvg', data: g });
+  }
+
+  private endOrderBlocks(closeTime: number): void {
+    const dead = this.deadObs;
+    const sink = this.sink;
+    for (let i = 0; i < dead.length; i++) {
+      const ob = dead[i];
+      ob.mitigatedAt = closeTime;
+      if (sink) sink({ type: 'ob_mitigated', ts: closeTime, ref: ob });
+    }
+    while (dead.length > 0) dead.pop();
+  }
+
+  private endFvgs(closeTime: number): void {
+    const dead = this.deadFvgs;
+    const sink = this.sink;
+    for (let i = 0; i < dead.length; i++) {
+      const g = dead[i];
+      g.filledAt = closeTime;
+      if (sink) sink({ type: 'fvg_filled', ts: closeTime, ref: g });
+    }
+    while (dead.length > 0) dead.pop();
+  }
+
+  private sweeps(c: Candle, bar: number, closeTime: number): void {
+    const sw = this.sweepDet!;
     const swings = this.swings!;
+    const sink = this.sink;
+    const bull = sw.bullish(bar, c.ts, c.open, c.low, c.close, swings.lastLow, closeTime);
+    if (bull !== null && sink) sink({ type: 'sweep', data: bull });
+    const bear = sw.bearish(bar, c.ts, c.open, c.high, c.close, swings.lastHigh, closeTime);
+    if (bear !== null && sink) sink({ type: 'sweep', data: bear });
+  }
 
+  private confirmSwings(found: number): void {
+    const swings = this.swings!;
     const ms = this.ms;
-    if (ms !== null) {
-      const obs = this.obs!;
-      const fvgs = this.fvgs!;
-      const deadObs = this.deadObs;
-      obs.mitigate(c.low, c.high, deadObs);
-      if (deadObs.length > 0) {
-        for (const ob of deadObs) {
-          ob.mitigatedAt = closeTime;
-          if (sink) sink({ type: 'ob_mitigated', ts: closeTime, ref: ob });
-        }
-        deadObs.length = 0;
-      }
-      const deadFvgs = this.deadFvgs;
-      fvgs.fill(c.close, deadFvgs);
-      if (deadFvgs.length > 0) {
-        for (const g of deadFvgs) {
-          g.filledAt = closeTime;
-          if (sink) sink({ type: 'fvg_filled', ts: closeTime, ref: g });
-        }
-        deadFvgs.length = 0;
-      }
-      if (ms.breaksHigh(c.close)) {
-        const ev = ms.takeHighBreak(c.ts, closeTime);
-        if (sink) sink({ type: 'structure', data: ev });
-      }
-      if (ms.breaksLow(c.close)) {
-        const ev = ms.takeLowBreak(c.ts, closeTime);
-        if (sink) sink({ type: 'structure', data: ev });
-      }
-      const ob = obs.detect(ring, prevAtr, closeTime);
-      if (ob !== null && sink) sink({ type: 'order_block', data: ob });
-      const g = fvgs.detect(ring, closeTime);
-      if (g !== null && sink) sink({ type: 'fvg', data: g });
+    const sink = this.sink;
+    if (found & NEW_HIGH) {
+      const s = swings.lastHigh!;
+      if (sink) sink({ type: 'swing', data: s });
+      if (ms !== null) ms.onSwing(s);
     }
-
-    const sw = this.sweepDet;
-    if (sw !== null) {
-      const bull = sw.bullish(bar, c.ts, c.open, c.low, c.close, swings.lastLow, closeTime);
-      if (bull !== null && sink) sink({ type: 'sweep', data: bull });
-      const bear = sw.bearish(bar, c.ts, c.open, c.high, c.close, swings.lastHigh, closeTime);
-      if (bear !== null && sink) sink({ type: 'sweep', data: bear });
+    if (found & NEW_LOW) {
+      const s = swings.lastLow!;
+      if (sink) sink({ type: 'swing', data: s });
+      if (ms !== null) ms.onSwing(s);
     }
-
-    const found = swings.update(ring);
-    if (found !== 0) {
-      if (found & NEW_HIGH) {
-        const s = swings.lastHigh!;
-        if (sink) sink({ type: 'swing', data: s });
-        if (ms !== null) ms.onSwing(s);
-      }
-      if (found & NEW_LOW) {
-        const s = swings.lastLow!;
-        if (sink) sink({ type: 'swing', data: s });
-        if (ms !== null) ms.onSwing(s);
-      }
-      if (ms !== null) this.structure = ms.trend;
-    }
+    if (ms !== null) this.structure = ms.trend;
   }
 
   /** Live (unmitigated) order blocks of a side, sorted by midpoint with the one nearest to mitigation last. Do not modify. */

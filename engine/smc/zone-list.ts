@@ -37,16 +37,24 @@ export class ZoneList<Z> {
     return this.inclusive ? price >= t : price > t;
   }
 
+  /** Does `price` kill at least one zone? */
+  reachedBy(price: number): boolean {
+    const tr = this.triggers;
+    const n = tr.length;
+    return n > 0 && this.kills(price, tr[n - 1]);
+  }
+
   /** Moves every zone that `price` kills into `out`, nearest trigger first. */
   removeReached(price: number, out: Z[]): void {
     const tr = this.triggers;
     let n = tr.length;
     if (n === 0 || !this.kills(price, tr[n - 1])) return;
     const items = this.items;
-    let k = n;
-    while (k > 0 && this.kills(price, tr[k - 1])) k--;
-    for (let j = n - 1; j >= k; j--) out.push(items[j]);
-    items.length = k;
-    tr.length = k;
+    // pop() rather than setting .length: V8 handles pop inline, a length store goes to the runtime.
+    do {
+      out.push(items.pop()!);
+      tr.pop();
+      n--;
+    } while (n > 0 && this.kills(price, tr[n - 1]));
   }
 }
