@@ -33,6 +33,8 @@ export interface TransportOptions {
   backoff?: BackoffOptions;
   confirmTtlMs?: number;
   pollTimeoutSeconds?: number;
+  /** Telegram: answer a tap with a holding note when a decision takes longer than this. */
+  answerWithinMs?: number;
   consoleWrite?: (line: string) => void;
 }
 
@@ -68,7 +70,7 @@ export async function startTransports(config: ChatConfig, control: BotControl, l
   if (config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_CHAT_ID) {
     transports.push(
       new TelegramTransport(
-        { token: config.TELEGRAM_BOT_TOKEN, chatId: config.TELEGRAM_CHAT_ID, apiRoot: config.TELEGRAM_API_ROOT, minGapMs: opts.minGapMs, backoff: opts.backoff, pollTimeoutSeconds: opts.pollTimeoutSeconds },
+        { token: config.TELEGRAM_BOT_TOKEN, chatId: config.TELEGRAM_CHAT_ID, apiRoot: config.TELEGRAM_API_ROOT, minGapMs: opts.minGapMs, backoff: opts.backoff, pollTimeoutSeconds: opts.pollTimeoutSeconds, answerWithinMs: opts.answerWithinMs },
         handlers,
         logger.child({ transport: 'telegram' }),
         hooks,

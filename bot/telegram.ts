@@ -24,6 +24,8 @@ export interface TelegramConfig {
   backoff?: BackoffOptions;
   /** Long-poll timeout in seconds. */
   pollTimeoutSeconds?: number;
+  /** Answer a button tap with a holding note when the decision takes longer than this. */
+  answerWithinMs?: number;
 }
 
 export interface TransportHooks {
@@ -47,6 +49,7 @@ export class TelegramTransport implements Transport {
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
   private connected = false;
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(
     private readonly cfg: TelegramConfig,
@@ -57,8 +60,10 @@ export class TelegramTransport implements Transport {
     this.bot = new Bot(cfg.token, { client: { apiRoot: cfg.apiRoot?.replace(/\/+$/, '') } });
     this.bot.api.config.use(retryOn429(cfg.max429Retries ?? 5, logger));
     this.queue = new SendQueue(cfg.minGapMs ?? 1_000, (err, label) => this.logger.error({ err: describe(err), what: label }, 'telegram: send failed'));
-    this.bot.on('message:text', (ctx) => this.onText(ctx));
-    this.bot.on('callback_query:data', (ctx) => this.onTap(ctx));
+    // grammY handles updates one after another; a slow approval (an entry order can take minutes)
+    // must not hold up /pause or other taps, so each update runs on its own.
+    this.bot.on('message:text', (ctx) => this.background(ctx, () => this.onText(ctx)));
+    this.bot.on('callback_query:data', (ctx) => this.background(ctx, () => this.onTap(ctx)));
     // Without this grammY stops polling on the first handler error.
     this.bot.catch((e) => this.logger.error({ err: describe(e.error), updateId: e.ctx.update.update_id }, 'telegram: handler failed'));
   }
@@ -168,12 +173,26 @@ export class TelegramTransport implements Transport {
     await ctx.reply(m.text, { parse_mode: m.parse_mode, reply_markup: m.reply_markup.inline_keyboard.length ? m.reply_markup : undefined });
   }
 
+  private background(ctx: Context, work: () => Promise<void>): void {
+    const p: Promise<void> = work()
+      .catch((err) => this.logger.error({ err: describe(err), updateId: ctx.update.update_id }, 'telegram: handler failed'))
+      .finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+  }
+
   private async onTap(ctx: Context): Promise<void> {
     const actor = this.actor(ctx);
     const data = ctx.callbackQuery?.data;
     if (!actor || data === undefined) return;
-    const res = await this.core.onButton(actor, data);
-    await ctx.answerCallbackQuery({ text: res.toast.slice(0, 200) }).catch((err) => this.logger.warn({ err: describe(err) }, 'telegram: answerCallbackQuery failed'));
+    const answer = (text: string) =>
+      ctx.answerCallbackQuery({ text: text.slice(0, 200) }).catch((err) => this.logger.warn({ err: describe(err) }, 'telegram: answerCallbackQuery failed'));
+    // Telegram wants the tap answered within seconds; a slow decision gets a holding answer and
+    // the message edit carries the result.
+    const work = this.core.onButton(actor, data);
+    const quick = await Promise.race([work, sleep(this.cfg.answerWithinMs ?? 5_000).then(() => null)]);
+    if (!quick) await answer('⏳ Working on it — this message will show the result.');
+    const res = await work;
+    if (quick) await answer(res.toast);
     const msg = ctx.callbackQuery?.message;
     if (res.edit && msg) {
       const ref = res.approvalId ? this.alerts.get(res.approvalId) : undefined;
@@ -185,6 +204,7 @@ export class TelegramTransport implements Transport {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    await Promise.all([...this.inflight]);
     await this.queue.drain();
     this.queue.close();
     if (this.bot.isRunning()) await this.bot.stop().catch((err) => this.logger.warn({ err: describe(err) }, 'telegram: stop failed'));

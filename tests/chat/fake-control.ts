@@ -23,6 +23,8 @@ export class FakeControl implements BotControl {
   failNext = new Set<string>();
   statsView: StatsView;
   now: () => number = () => Date.now();
+  /** When set, approve() waits for it (a slow entry order). */
+  approveGate: Promise<void> | null = null;
 
   constructor() {
     this.statsView = {
@@ -116,6 +118,7 @@ export class FakeControl implements BotControl {
 
   async approve(approvalId: string, by: string): Promise<ApprovalOutcome> {
     this.record('approve', approvalId, by);
+    if (this.approveGate) await this.approveGate;
     return this.decide(approvalId, 'executed');
   }
 

@@ -107,6 +107,23 @@ describe('telegram transport', () => {
     expect(msg.text).toContain('Approved by @alice (telegram)');
   });
 
+  it('a slow approval gets a holding answer and does not block other commands', async () => {
+    chat = await startTransports(config(), control, log.logger, { minGapMs: 0, pollTimeoutSeconds: 1, answerWithinMs: 20 });
+    await fake.waitFor((r) => r.method === 'getUpdates' && r.body.timeout === 1);
+    let release!: () => void;
+    control.approveGate = new Promise<void>((r) => (release = r));
+    const id = await alert('S1', Date.now() + 120_000);
+    const answer = await tap(ALICE, id, 'ap:S1');
+    expect(answer.text).toBe('⏳ Working on it — this message will show the result.');
+    // the entry is still being worked on, yet commands are served
+    expect(await command(BOB, '/pause')).toMatch(/Paused/);
+    expect(control.executions).toBe(0);
+    release();
+    await fake.waitFor((r) => r.method === 'editMessageText' && r.body.message_id === id);
+    expect(fake.messages.get(id)!.text).toContain('✅ Approved by @alice (telegram) · executed at 64,250.00');
+    expect(control.executions).toBe(1);
+  });
+
   it('a stranger is refused on buttons and commands, nothing is called, and the attempt is logged', async () => {
     await start();
     const id = await alert('A3', Date.now() + 120_000);
