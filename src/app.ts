@@ -12,7 +12,7 @@ import { SimulatedExchange } from './runtime/simulated-exchange.js';
 import { ReplaySource } from './runtime/replay-source.js';
 import { ExchangeCandleSource } from './runtime/bybit-source.js';
 import { Runtime, type Publisher } from './runtime/runtime.js';
-import { healthOf, startHealthServer } from './runtime/health.js';
+import { healthOf, standbyHealth, startHealthServer } from './runtime/health.js';
 import { openStore } from './storage/open.js';
 import type { Store } from './storage/store.js';
 import { startTransports } from '../bot/index.js';
@@ -50,8 +50,9 @@ export async function startApp(o: AppOptions): Promise<App> {
   if (tradingMode === 'paper' || tradingMode === 'replay') cfg.params.initial_equity = o.replay ? cfg.params.initial_equity : env.PAPER_EQUITY;
 
   let startupProblem: string | null = null;
+  let standby: string | null = null;
   let runtime: Runtime | null = null;
-  const health = env.PORT >= 0 ? await startHealthServer(env.PORT, () => healthOf(runtime, Date.now(), startupProblem, tradingMode)).catch((e) => {
+  const health = env.PORT >= 0 ? await startHealthServer(env.PORT, () => standby ? standbyHealth(standby, tradingMode) : healthOf(runtime, Date.now(), startupProblem, tradingMode)).catch((e) => {
     throw new UserError(`cannot listen on PORT=${env.PORT}: ${(e as Error).message}`);
   }) : null;
 
@@ -59,11 +60,14 @@ export async function startApp(o: AppOptions): Promise<App> {
   await store.migrate();
   const holder = `${tradingMode}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const account = tradingMode === 'replay' || tradingMode === 'paper' ? `${tradingMode}:${env.DATA_DIR}` : `bybit-${env.TRADING_MODE}:${env.BYBIT_API_KEY.slice(0, 6)}`;
-  if (!(await store.acquireLease(holder, 60_000, account))) {
-    await store.close();
-    health?.close();
-    throw new UserError(`another SMC Ultra process is trading this account (${account}); stop it first, or wait 60 s if it just died`);
+  // A deploy starts the new process while the old one still trades: wait in standby (healthy,
+  // not trading) until the old one releases the lease or lets it expire.
+  while (!(await store.acquireLease(holder, 60_000, account))) {
+    standby = `standby: another SMC Ultra process is trading this account (${account}); waiting for its lease`;
+    logger.warn(standby);
+    await new Promise((r) => setTimeout(r, 5_000));
   }
+  standby = null;
 
   const symbols = o.replay ? o.replay.series.map((s) => s.symbol) : env.SYMBOLS;
   const coins = Object.fromEntries(symbols.map((s) => [s, coinConfig(s, cfg.coins)]));
@@ -120,6 +124,16 @@ export async function startApp(o: AppOptions): Promise<App> {
     }
   }
 
+  // Railway restarts only a process that exits: leave when market data stays stale.
+  const watchdog = o.replay ? null : setInterval(() => {
+    const h = healthOf(runtime, Date.now(), startupProblem, tradingMode);
+    if (h.status !== 'ok' && runtime!.lastCandleAt !== null && Date.now() - runtime!.lastCandleAt > 10 * 60_000) {
+      logger.error({ health: h }, 'market data stale for 10 minutes: exiting so the platform restarts the service');
+      void app.stop('stale market data').then(() => process.exit(1));
+    }
+  }, 30_000);
+  watchdog?.unref();
+
   let stopped = false;
   const app: App = {
     runtime, store, health, logger,
@@ -129,6 +143,7 @@ export async function startApp(o: AppOptions): Promise<App> {
       stopped = true;
       logger.info({ reason }, 'shutting down');
       clearInterval(leaseTimer);
+      if (watchdog) clearInterval(watchdog);
       await runtime!.stop();
       await chat.stop();
       await store.releaseLease(holder, account).catch(() => undefined);

@@ -5,7 +5,7 @@ import { TF_MS } from '../../engine/timeframe.js';
 import type { Runtime } from './runtime.js';
 
 export interface HealthState {
-  status: 'ok' | 'stale' | 'starting';
+  status: 'ok' | 'stale' | 'starting' | 'standby';
   mode: string;
   execution: string;
   paused: boolean;
@@ -40,11 +40,16 @@ export function healthOf(rt: Runtime | null, now: number, startupProblem: string
   };
 }
 
+/** Waiting for another process's trading lease: healthy (so a rolling deploy can finish), not trading. */
+export function standbyHealth(problem: string, mode: string): HealthState {
+  return { status: 'standby', mode, execution: '', paused: true, exchangeConnected: false, lastCandleAgeSeconds: null, openTrades: 0, queueLength: 0, pendingApprovals: 0, uptimeSeconds: 0, problem };
+}
+
 export function startHealthServer(port: number, state: () => HealthState): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && (req.url === '/health' || req.url?.startsWith('/health?'))) {
       const s = state();
-      res.writeHead(s.status === 'ok' ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.writeHead(s.status === 'ok' || s.status === 'standby' ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(s));
       return;
     }
