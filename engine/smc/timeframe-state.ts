@@ -87,7 +87,7 @@ export class TimeframeState {
     const prev = this.last;
     if (prev !== null && !(c.ts > prev.ts)) {
       throw new Error(
-        `${this.tf} candle at ${new Date(c.ts).toISOString()} does not come after the previous one at ${new Date(prev.ts).toISOString()}`,
+        `${this.tf} candle at ${when(c.ts)} does not come after the previous one at ${when(prev.ts)}`,
       );
     }
     const prevAtr = this.atr;
@@ -212,6 +212,11 @@ export class TimeframeState {
   get lastSwingLow(): SwingPoint | null {
     return this.swings?.lastLow ?? null;
   }
+}
+
+/** ISO time for messages; tolerates a bad timestamp (that may be the very problem being reported). */
+function when(ts: number): string {
+  return Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts);
 }
 
 function checkParams(tf: Timeframe, p: EngineParams): void {

@@ -68,6 +68,7 @@ describe('TimeframeState', () => {
     st.update(c[1]);
     expect(() => st.update(c[0])).toThrow('15m candle at 2024-01-01T00:00:00.000Z does not come after the previous one at 2024-01-01T00:15:00.000Z');
     expect(() => st.update(c[1])).toThrow(/does not come after/);
+    expect(() => st.update({ ...c[1], ts: NaN })).toThrow('15m candle at NaN does not come after the previous one at 2024-01-01T00:15:00.000Z');
     expect(st.bars).toBe(1);
   });
 
