@@ -6,6 +6,7 @@ import { run, T0, type Emitted } from './helpers/smc.js';
 import { TF_MS } from '../../engine/timeframe.js';
 import type { Candle } from '../../engine/types.js';
 import type { SmcRecord } from '../../engine/smc/timeframe-state.js';
+import { readCandles } from './helpers/read-csv.js';
 
 const TF = '5m' as const;
 const MS = TF_MS[TF];
@@ -94,5 +95,15 @@ describe('no lookahead', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('on a real file, the first 80 % gives exactly the records of the full run known inside it', () => {
+    const candles = readCandles('binance-spot/SOLUSDT-5m.csv.gz', 20_000);
+    const cut = Math.floor(candles.length * 0.8);
+    const full = run(candles, {}, { structures: true, sweeps: true }, TF).out;
+    const part = run(candles.slice(0, cut), {}, { structures: true, sweeps: true }, TF).out;
+    const end = candles[cut - 1].ts + MS;
+    expect(part.length).toBeGreaterThan(1000);
+    expect(part).toEqual(full.filter((e) => e.at <= end));
   });
 });
