@@ -6,6 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FEATURE_COUNT, FEATURE_SCHEMA } from '../../engine/features.js';
+import { probeRows, TreeEnsembleScorer, UnsupportedModel } from './tree-ensemble.js';
+
+/** Largest difference allowed between the JS tree walk and onnxruntime (probability 0-1). */
+export const SYNC_TOLERANCE = 1e-5;
 
 /** What model.json says about the model (the fields the bot relies on; the rest is for people). */
 export interface ModelMeta {
@@ -26,6 +30,11 @@ export interface WinModel {
   /** Win probability 0-100 of one feature vector (schema order); null without a model. */
   predict(features: Float64Array): Promise<number | null>;
   predictBatch(rows: readonly Float64Array[]): Promise<(number | null)[]>;
+  /**
+   * The same probability, synchronously (for the trading session's scoring hook); null without a model.
+   * Throws when the model's graph cannot be evaluated outside onnxruntime (see syncUnavailable).
+   */
+  predictSync(features: Float64Array): number | null;
   close(): Promise<void>;
 }
 
@@ -38,6 +47,9 @@ export class NoModel implements WinModel {
   }
   async predictBatch(rows: readonly Float64Array[]): Promise<null[]> {
     return rows.map(() => null);
+  }
+  predictSync(): null {
+    return null;
   }
   async close(): Promise<void> {}
 }
@@ -100,6 +112,9 @@ export class OnnxWinModel implements WinModel {
     readonly path: string,
     readonly meta: ModelMeta,
     private readonly session: ort.InferenceSession,
+    private readonly scorer: TreeEnsembleScorer | null,
+    /** Why predictSync cannot be used with this model (null when it can). */
+    readonly syncUnavailable: string | null,
   ) {
     this.input = meta.input ?? 'features';
     this.output = meta.output ?? 'probabilities';
@@ -130,13 +145,38 @@ export class OnnxWinModel implements WinModel {
       throw new Error(`${metaPath} is not valid JSON (${(e as Error).message})`);
     }
     const meta = checkModelMeta(raw, metaPath);
+    const bytes = new Uint8Array(readFileSync(path));
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], logSeverityLevel: 3 });
+      session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], logSeverityLevel: 3 });
     } catch (e) {
       throw new Error(`${path} could not be loaded by onnxruntime: ${(e as Error).message}`);
     }
-    return new OnnxWinModel(path, meta, session);
+    let scorer: TreeEnsembleScorer | null = null;
+    let unavailable: string | null = null;
+    try {
+      scorer = TreeEnsembleScorer.fromOnnx(bytes, FEATURE_COUNT);
+    } catch (e) {
+      if (!(e instanceof UnsupportedModel)) throw new Error(`${path} could not be read: ${(e as Error).message}`);
+      unavailable = `${path} cannot be scored synchronously: ${e.message}`;
+    }
+    const model = new OnnxWinModel(path, meta, session, scorer, unavailable);
+    if (scorer) {
+      // The JS tree walk must agree with onnxruntime before the bot trusts it.
+      const probes = probeRows(scorer);
+      const ref = await model.predictBatch(probes);
+      const worst = Math.max(...probes.map((r, i) => Math.abs(scorer.probability(r) - ref[i]! / 100)));
+      if (!(worst <= SYNC_TOLERANCE)) {
+        await session.release();
+        throw new Error(`${path}: the synchronous tree evaluation disagrees with onnxruntime by ${worst.toExponential(2)}; model refused`);
+      }
+    }
+    return model;
+  }
+
+  predictSync(features: Float64Array): number {
+    if (!this.scorer) throw new Error(this.syncUnavailable ?? 'no synchronous scorer');
+    return Math.min(100, Math.max(0, this.scorer.probability(features) * 100));
   }
 
   async predict(features: Float64Array): Promise<number> {

@@ -137,3 +137,17 @@ describe('model refusal', () => {
     expect(await none.predict(new Float64Array(FEATURE_COUNT))).toBeNull();
   });
 });
+
+describe('synchronous scoring', () => {
+  it('agrees with XGBoost and onnxruntime on the out-of-sample rows within 1e-5', async () => {
+    expect(model.syncUnavailable).toBeNull();
+    const rows = parseCsv(readFileSync(join(modelDir, 'oos_predictions.csv'), 'utf8'));
+    const features = rows.map((r) => Float64Array.from(names, (n) => (r[n] === '' ? NaN : Number(r[n]))));
+    const viaOrt = await model.predictBatch(features);
+    rows.forEach((r, i) => {
+      const p = model.predictSync(features[i]!);
+      expect(Math.abs(p / 100 - Number(r.model_probability))).toBeLessThanOrEqual(1e-5);
+      expect(Math.abs(p - viaOrt[i]!) / 100).toBeLessThanOrEqual(1e-5);
+    });
+  });
+});
