@@ -1,11 +1,11 @@
 // The zero-configuration store: PGlite (PostgreSQL in WebAssembly) in DATA_DIR/pglite.
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { PGlite, type PGliteInterface, type Transaction } from '@electric-sql/pglite';
 import { join, resolve } from 'node:path';
 import { SqlStore, type SqlConn } from './sql-store.js';
 import { lockDataDir } from './lockfile.js';
 import type { Row } from './rows.js';
 
-type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
+type Queryable = Pick<PGliteInterface, 'query' | 'exec'> | Transaction;
 
 function wrap(db: Queryable): SqlConn {
   return {
@@ -18,7 +18,7 @@ export class PgliteStore extends SqlStore {
   readonly kind = 'pglite' as const;
   private readonly c: SqlConn;
 
-  private constructor(readonly db: PGlite, readonly target: string, private readonly unlock: () => void) {
+  private constructor(readonly db: PGliteInterface, readonly target: string, private readonly unlock: () => void) {
     super();
     this.c = wrap(db);
   }
@@ -36,7 +36,7 @@ export class PgliteStore extends SqlStore {
   }
 
   /** Wraps an existing instance (tests use clones of a migrated template). */
-  static fromInstance(db: PGlite, target = 'memory'): PgliteStore {
+  static fromInstance(db: PGliteInterface, target = 'memory'): PgliteStore {
     return new PgliteStore(db, target, () => {});
   }
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import { PgliteStore } from '../../src/storage/pglite-store.js';
 import { SupabaseStore, SUPABASE_MIGRATE_MESSAGE } from '../../src/storage/supabase-store.js';
 import { QueuedStore } from '../../src/storage/queued-store.js';
@@ -14,7 +14,7 @@ import { approval, trade } from './fixtures.js';
 
 const KEY = 'sb-test-service-key-0123456789';
 let template: PGlite;
-let db: PGlite;
+let db: PGliteInterface;
 let fake: FakePostgrest;
 let store: SupabaseStore;
 

@@ -5,7 +5,7 @@
 // simulate outages (HTTP 503 or a closed port).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PGlite } from '@electric-sql/pglite';
+import type { PGliteInterface } from '@electric-sql/pglite';
 
 export interface RecordedRequest {
   method: string;
@@ -43,7 +43,7 @@ export class FakePostgrest {
   private port = 0;
   private failing: { count: number; status: number } = { count: 0, status: 503 };
 
-  constructor(private readonly db: PGlite, readonly key: string) {}
+  constructor(private readonly db: PGliteInterface, readonly key: string) {}
 
   get url(): string { return `http://127.0.0.1:${this.port}`; }
 
