@@ -113,8 +113,16 @@ export function signalAlert(e: SignalEvent, now: number, decision?: Decision): R
         ['TP', price(t.takeProfit), pct(movePercent(s.price, t.takeProfit, s.direction))],
         ['SL', price(t.stopLoss), pct(movePercent(s.price, t.stopLoss, s.direction))],
         ['Lev', `${t.leverage}x`, ''],
-        ['Size', `${qty(e.sizeQty)} ${base(s.symbol)}`, `≈ ${usd(notional)}`],
-        ['Risk', usd(e.riskUsd), `margin ${usd(margin)}`],
+        // Without a size yet (sized at execution) show the risk budget alone rather than "0".
+        ...(e.sizeQty > 0
+          ? [
+              ['Size', `${qty(e.sizeQty)} ${base(s.symbol)}`, `≈ ${usd(notional)}`],
+              ['Risk', usd(e.riskUsd), `margin ${usd(margin)}`],
+            ]
+          : [
+              ['Size', 'set at entry', ''],
+              ['Risk', usd(e.riskUsd), ''],
+            ]),
       ],
       ['left', 'right', 'right'],
     ),

@@ -137,6 +137,13 @@ describe('alert text', () => {
     expect(text).not.toContain('[✅ Approve]');
   });
 
+  it('an alert without a size yet shows the risk budget, not a zero size', () => {
+    const text = toPlainText(signalAlert({ ...signalEvent('A', 120_000), sizeQty: 0, riskUsd: 102.5 }, 0));
+    expect(text).toMatch(/Size\s+set at entry/);
+    expect(text).toMatch(/Risk\s+\$102.50/);
+    expect(text).not.toMatch(/margin/);
+  });
+
   it('exits, fills and errors', () => {
     const closed = toPlainText(eventMessage({ type: 'trade_closed', tradeId: 'T', symbol: 'BTCUSDT', direction: 'long', exitPrice: 65150, pnlUsd: 13.9, pnlPercent: 9.8, reason: 'take_profit' }, 0)!);
     expect(closed).toBe('💰 Closed LONG BTCUSDT · +$13.90 (+9.80%)\nExit 65,150.00 · take profit');
