@@ -71,8 +71,12 @@ describe('rounding to the instrument grid', () => {
       // within float noise of a grid point counts as on it (relative 1e-15 of the value)
       expect(v).toBeLessThanOrEqual(q + step * 1e-9 + q * 1e-15);
       expect(q - v).toBeLessThan(step * (1 + 1e-9));
-      const units = v / step;
-      expect(Math.abs(units - Math.round(units))).toBeLessThan(1e-6);
+      // exactly on the grid, checked in integers: s × 10^d is a multiple of step × 10^d
+      const d = decimalsOf(step);
+      const [int, frac = ''] = s.split('.');
+      expect(frac.length).toBeLessThanOrEqual(d);
+      const scaled = BigInt(int + frac.padEnd(d, '0'));
+      expect(scaled % BigInt(Math.round(step * 10 ** d))).toBe(0n);
     }));
   });
 
