@@ -8,6 +8,7 @@ import { registerReplayCommand } from './commands/replay.js';
 import { registerDownloadCommand } from './commands/download.js';
 import { registerCheckDataCommand } from './commands/check-data.js';
 import { registerMlCommand } from './commands/ml.js';
+import { registerDbCommand } from './commands/db.js';
 
 const program = new Command();
 program
@@ -23,6 +24,7 @@ registerReplayCommand(program);
 registerDownloadCommand(program);
 registerCheckDataCommand(program);
 registerMlCommand(program);
+registerDbCommand(program);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode);
