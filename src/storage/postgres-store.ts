@@ -42,16 +42,18 @@ export class PostgresStore extends SqlStore {
 
   protected async inTransaction<T>(fn: (c: SqlConn) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const out = await fn(wrap(client));
       await client.query('COMMIT');
       return out;
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
+      // A failed ROLLBACK means the connection is gone: destroy it instead of returning it to the pool.
+      await client.query('ROLLBACK').catch((r: Error) => { broken = r; });
       throw e;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 

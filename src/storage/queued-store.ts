@@ -185,7 +185,23 @@ export class QueuedStore implements Store {
 
   // ---- direct ----
 
-  migrate() { return this.inner.migrate(); }
+  /**
+   * While the database was unreachable at start the migrations wait for the drainer; a migrate()
+   * that fails for the same reason is not fatal then (the bot keeps trading on the journal).
+   */
+  async migrate(): Promise<string[]> {
+    try {
+      const applied = await this.inner.migrate();
+      this.prepare = null;
+      return applied;
+    } catch (e) {
+      if (this.prepare && !/^(22|23|42)[0-9A-Z]{3}$/.test(String((e as { code?: unknown }).code))) {
+        this.o.onError?.('database still unreachable; migrations will run when it returns', e as Error);
+        return [];
+      }
+      throw e;
+    }
+  }
   appliedMigrations() { return this.inner.appliedMigrations(); }
   async info(): Promise<StoreInfo> {
     const i = await this.inner.info();

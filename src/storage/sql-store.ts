@@ -52,7 +52,11 @@ export abstract class SqlStore implements Store {
   // ---- migrations ----
 
   async migrate(migrations: Migration[] = loadMigrations()): Promise<string[]> {
-    await this.conn().exec(CREATE_MIGRATIONS_TABLE);
+    // Under the lock too: two servers racing on CREATE TABLE IF NOT EXISTS can still collide.
+    await this.inTransaction(async (c) => {
+      await c.query(MIGRATION_LOCK);
+      await c.exec(CREATE_MIGRATIONS_TABLE);
+    });
     const applied: string[] = [];
     for (const m of migrations) {
       const done = await this.inTransaction(async (c) => {

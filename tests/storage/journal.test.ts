@@ -9,6 +9,8 @@ import { PgliteStore } from '../../src/storage/pglite-store.js';
 import { PostgresStore } from '../../src/storage/postgres-store.js';
 import { QueuedStore, isPermanentError } from '../../src/storage/queued-store.js';
 import { Journal } from '../../src/storage/journal.js';
+import { openStore } from '../../src/storage/open.js';
+import pg from 'pg';
 import { order, trade } from './fixtures.js';
 import { PgServer, inCI, pgBin } from './pg-server.js';
 
@@ -175,6 +177,30 @@ describe.skipIf(!bin && !inCI)('journal over a real PostgreSQL server that goes 
       expect(got.rows.map((r) => r.id)).toEqual(rows.map((r) => r.id));
     } finally {
       await q.close();
+    }
+  });
+
+  it('starts while the database is down: writes queue, migrations and writes run when it returns', async () => {
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE late_start');
+    await admin.end();
+    const url = server.url.replace(/\/postgres$/, '/late_start');
+    server.stop();
+    const errors: string[] = [];
+    const store = await openStore({ DATA_DIR: dir, DATABASE_URL: url }, { retryBaseMs: 20, retryMaxMs: 200, onError: (m) => errors.push(m) });
+    try {
+      expect(await store.migrate()).toEqual([]); // deferred, not fatal
+      const rows = Array.from({ length: 5 }, () => trade({ source: 'late' }));
+      for (const r of rows) await store.upsertTrade(r);
+      expect(store.queueLength()).toBe(5);
+      expect(errors.join('\n')).toMatch(/unreachable/);
+      server.start();
+      await store.flush(30_000);
+      expect((await store.appliedMigrations()).length).toBe(4);
+      expect((await store.openTrades('late')).map((t) => t.id).sort()).toEqual(rows.map((r) => r.id).sort());
+    } finally {
+      await store.close();
     }
   });
 });
