@@ -13,7 +13,7 @@ import { Aggregator } from './aggregate.js';
 import { pearson } from './correlation.js';
 import { Sma } from './indicators/sma.js';
 import { TF_MS, type Timeframe } from './timeframe.js';
-import type { BtcContext, FeatureContext, MarketSnapshot } from './features.js';
+import { computeFeatures, type BtcContext, type FeatureContext, type MarketSnapshot } from './features.js';
 import type { Candle, Signal } from './types.js';
 
 const HOUR_MS = 3_600_000;
@@ -320,7 +320,7 @@ export function btcContext(own: FeatureTracker, btc: FeatureTracker | null, time
  * before the query time, per coin and overall; 0.5 (no information) when there are none.
  */
 export class RecentOutcomes {
-  private readonly byKey = new Map<string, { exitTime: number; win: boolean }[]>();
+  private readonly byKey = new Map<string, { exitTime: number; symbol: string; win: boolean }[]>();
   /** Trades kept per key beyond `window`, for queries that must skip trades closing at/after their time. */
   private static readonly SLACK = 64;
 
@@ -333,10 +333,12 @@ export class RecentOutcomes {
     for (const key of [symbol, '*']) {
       let list = this.byKey.get(key);
       if (!list) this.byKey.set(key, (list = []));
-      // Kept sorted by exit time; trades normally arrive in order, so this is an append.
+      // Kept sorted by exit time, then symbol: trades of several coins closing in the same minute may be
+      // recorded in any order (feed order differs between backtest and live), and the window must not
+      // depend on it. Trades normally arrive in order, so this is an append.
       let i = list.length;
-      while (i > 0 && list[i - 1]!.exitTime > exitTime) i--;
-      list.splice(i, 0, { exitTime, win });
+      while (i > 0 && (list[i - 1]!.exitTime > exitTime || (list[i - 1]!.exitTime === exitTime && list[i - 1]!.symbol > symbol))) i--;
+      list.splice(i, 0, { exitTime, symbol, win });
       if (list.length > this.window + RecentOutcomes.SLACK) list.shift();
     }
   }
@@ -382,4 +384,61 @@ export function signalFeatureContext(
     recentWinRateCoin: outcomes.winRate(signal.time, signal.symbol),
     recentWinRateOverall: outcomes.winRate(signal.time),
   };
+}
+
+/** What FeatureBook.observe reads from the analyzer's mtf state (engine/smc/timeframe-state.ts). */
+export interface MtfView {
+  bars: number;
+  last: Candle | null;
+  atr: number;
+  rsi: number;
+}
+
+/**
+ * The feature state of every symbol in one place, for the session: observe() every closed base candle
+ * of every symbol right after the analyzer has taken it, recordTrade() every closed trade, and
+ * features(signal) gives the signal's vector (computeFeatures) from the state at its candle.
+ */
+export class FeatureBook {
+  private readonly trackers = new Map<string, { tracker: FeatureTracker; mtfBars: number }>();
+  readonly outcomes: RecentOutcomes;
+
+  constructor(
+    private readonly opts: FeatureTrackerOptions & { btcSymbol?: string; recentTrades?: number },
+  ) {
+    this.outcomes = new RecentOutcomes(opts.recentTrades ?? 20);
+  }
+
+  tracker(symbol: string): FeatureTracker {
+    let t = this.trackers.get(symbol);
+    if (!t) this.trackers.set(symbol, (t = { tracker: new FeatureTracker(this.opts), mtfBars: 0 }));
+    return t.tracker;
+  }
+
+  /** One closed base candle of `symbol`, after the analyzer updated `mtf` with it. */
+  observe(symbol: string, c: Candle, mtf: MtfView): void {
+    const tracker = this.tracker(symbol);
+    const t = this.trackers.get(symbol)!;
+    tracker.onBase(c);
+    if (mtf.bars !== t.mtfBars && mtf.last) {
+      // An mtf candle closed with this base candle (two at once only across a data gap; the older is skipped).
+      tracker.onMtf(mtf.last, mtf.atr, mtf.rsi);
+      t.mtfBars = mtf.bars;
+    }
+  }
+
+  /** A closed trade; win = positive net PnL. */
+  recordTrade(symbol: string, exitTime: number, netPnl: number): void {
+    this.outcomes.record(symbol, exitTime, netPnl > 0);
+  }
+
+  context(signal: Signal): FeatureContext {
+    const btcSymbol = this.opts.btcSymbol ?? 'BTCUSDT';
+    const btc = this.trackers.get(btcSymbol)?.tracker ?? null;
+    return signalFeatureContext(signal, this.tracker(signal.symbol), btc, this.outcomes, btcSymbol);
+  }
+
+  features(signal: Signal): Float64Array {
+    return computeFeatures(this.context(signal));
+  }
 }

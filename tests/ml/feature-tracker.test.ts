@@ -173,6 +173,18 @@ describe('RecentOutcomes', () => {
   });
 });
 
+describe('RecentOutcomes ties', () => {
+  it('does not depend on the order in which trades closing at the same time are recorded', () => {
+    const a = new RecentOutcomes(1);
+    const b = new RecentOutcomes(1);
+    a.record('BTCUSDT', T0, true);
+    a.record('ETHUSDT', T0, false);
+    b.record('ETHUSDT', T0, false);
+    b.record('BTCUSDT', T0, true);
+    expect(a.winRate(T0 + 1)).toBe(b.winRate(T0 + 1));
+  });
+});
+
 describe('no lookahead', () => {
   it('features at a signal do not change when BTC candles after its cut-off are fed or altered', () => {
     fc.assert(
