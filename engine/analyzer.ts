@@ -58,7 +58,11 @@ export class SymbolAnalyzer {
     this.exchangeMaxLeverage = opts.exchangeMaxLeverage ?? Infinity;
     this.htf = new TimeframeState(coin.htf_timeframe, params, { structures: false, sweeps: false, sink: opts.sink });
     this.mtf = new TimeframeState(coin.mtf_timeframe, params, { structures: true, sweeps: false, sink: opts.sink });
-    this.ltf = new TimeframeState(ltfTf, params, { structures: false, sweeps: true, sink: opts.sink });
+    // When ltf and mtf share a timeframe the mtf state already reports its swings: report them once.
+    const ltfSink = opts.sink && ltfTf === coin.mtf_timeframe
+      ? (r: Parameters<NonNullable<TimeframeStateOptions['sink']>>[0]) => { if (r.type !== 'swing') opts.sink!(r); }
+      : opts.sink;
+    this.ltf = new TimeframeState(ltfTf, params, { structures: false, sweeps: true, sink: ltfSink });
     const byTf = new Map<Timeframe, TimeframeState[]>();
     for (const st of [this.htf, this.mtf, this.ltf]) byTf.set(st.tf, [...(byTf.get(st.tf) ?? []), st]);
     // Coarser timeframes first: when several close at the same instant the ltf sees them closed.
@@ -70,7 +74,6 @@ export class SymbolAnalyzer {
 
   /**
    * Feeds one closed base candle. Returns the ltf evaluation when an ltf candle closed with it.
-   * A timeframe that shares a state object (e.g. mtf == ltf) is updated once.
    */
   onBaseCandle(c: Candle): LtfEvaluation | null {
     let ltfClosed: Candle | null = null;
