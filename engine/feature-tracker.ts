@@ -11,7 +11,7 @@
 // minute was fed before or after the signal's symbol, so backtest, replay and live agree.
 import { Aggregator } from './aggregate.js';
 import { pearson } from './correlation.js';
-import { Sma } from './indicators/sma.js';
+import { Atr, Rsi, Sma } from './indicators/index.js';
 import { TF_MS, type Timeframe } from './timeframe.js';
 import { computeFeatures, type BtcContext, type FeatureContext, type MarketSnapshot } from './features.js';
 import type { Candle, Signal } from './types.js';
@@ -386,45 +386,67 @@ export function signalFeatureContext(
   };
 }
 
-/** What FeatureBook.observe reads from the analyzer's mtf state (engine/smc/timeframe-state.ts). */
-export interface MtfView {
-  bars: number;
-  last: Candle | null;
-  atr: number;
-  rsi: number;
+export interface FeatureBookOptions extends FeatureTrackerOptions {
+  /** The setup (mtf) timeframe of a symbol (its coin config's mtf_timeframe). */
+  mtfOf: (symbol: string) => Timeframe;
+  /** ATR and RSI periods of the engine (params.atr_period, params.rsi_period). */
+  atrPeriod?: number;
+  rsiPeriod?: number;
+  btcSymbol?: string;
+  /** Closed trades counted by the recent win rates. */
+  recentTrades?: number;
+}
+
+interface SymbolFeed {
+  tracker: FeatureTracker;
+  mtf: Aggregator | null;
+  atr: Atr;
+  rsi: Rsi;
 }
 
 /**
- * The feature state of every symbol in one place, for the session: observe() every closed base candle
- * of every symbol right after the analyzer has taken it, recordTrade() every closed trade, and
- * features(signal) gives the signal's vector (computeFeatures) from the state at its candle.
+ * The feature state of every symbol in one place. observe() every closed base candle of every symbol
+ * BEFORE the session handles it (so a signal raised on that candle sees it), recordTrade() every
+ * closed trade, and features(signal) gives the signal's vector. The mtf candles, ATR14 and RSI14 are
+ * rebuilt here from the base candles with the engine's own aggregator and indicators, so they are the
+ * analyzer's values without reaching into it.
  */
 export class FeatureBook {
-  private readonly trackers = new Map<string, { tracker: FeatureTracker; mtfBars: number }>();
+  private readonly feeds = new Map<string, SymbolFeed>();
   readonly outcomes: RecentOutcomes;
 
-  constructor(
-    private readonly opts: FeatureTrackerOptions & { btcSymbol?: string; recentTrades?: number },
-  ) {
+  constructor(private readonly opts: FeatureBookOptions) {
     this.outcomes = new RecentOutcomes(opts.recentTrades ?? 20);
   }
 
-  tracker(symbol: string): FeatureTracker {
-    let t = this.trackers.get(symbol);
-    if (!t) this.trackers.set(symbol, (t = { tracker: new FeatureTracker(this.opts), mtfBars: 0 }));
-    return t.tracker;
+  private feed(symbol: string): SymbolFeed {
+    let f = this.feeds.get(symbol);
+    if (!f) {
+      const mtf = this.opts.mtfOf(symbol);
+      f = {
+        tracker: new FeatureTracker(this.opts),
+        mtf: mtf === this.opts.baseTf ? null : new Aggregator(this.opts.baseTf, mtf),
+        atr: new Atr(this.opts.atrPeriod ?? 14),
+        rsi: new Rsi(this.opts.rsiPeriod ?? 14),
+      };
+      this.feeds.set(symbol, f);
+    }
+    return f;
   }
 
-  /** One closed base candle of `symbol`, after the analyzer updated `mtf` with it. */
-  observe(symbol: string, c: Candle, mtf: MtfView): void {
-    const tracker = this.tracker(symbol);
-    const t = this.trackers.get(symbol)!;
-    tracker.onBase(c);
-    if (mtf.bars !== t.mtfBars && mtf.last) {
-      // An mtf candle closed with this base candle (two at once only across a data gap; the older is skipped).
-      tracker.onMtf(mtf.last, mtf.atr, mtf.rsi);
-      t.mtfBars = mtf.bars;
-    }
+  tracker(symbol: string): FeatureTracker {
+    return this.feed(symbol).tracker;
+  }
+
+  /** One closed base candle of `symbol` (strictly increasing time per symbol). */
+  observe(symbol: string, c: Candle): void {
+    const f = this.feed(symbol);
+    f.tracker.onBase(c);
+    const onMtf = (m: Candle): void => {
+      f.tracker.onMtf(m, f.atr.update(m.high, m.low, m.close), f.rsi.update(m.close));
+    };
+    if (!f.mtf) onMtf(c);
+    else for (let m = f.mtf.push(c); m; m = f.mtf.next()) onMtf(m);
   }
 
   /** A closed trade; win = positive net PnL. */
@@ -434,7 +456,7 @@ export class FeatureBook {
 
   context(signal: Signal): FeatureContext {
     const btcSymbol = this.opts.btcSymbol ?? 'BTCUSDT';
-    const btc = this.trackers.get(btcSymbol)?.tracker ?? null;
+    const btc = this.feeds.get(btcSymbol)?.tracker ?? null;
     return signalFeatureContext(signal, this.tracker(signal.symbol), btc, this.outcomes, btcSymbol);
   }
 

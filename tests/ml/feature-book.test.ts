@@ -27,17 +27,21 @@ function run(days: number, btcFirst: boolean): Map<string, Float64Array> {
   const data = { ETHUSDT: series('ETHUSDT', days), BTCUSDT: series('BTCUSDT', days) };
   const order = (btcFirst ? ['BTCUSDT', 'ETHUSDT'] : ['ETHUSDT', 'BTCUSDT']) as (keyof typeof data)[];
   const analyzers = Object.fromEntries(order.map((s) => [s, new SymbolAnalyzer(s, { ...coinConfig(s), min_confidence: 40 }, params, { baseTf: '1m' })]));
-  const book = new FeatureBook({ baseTf: '1m' });
+  const book = new FeatureBook({ baseTf: '1m', mtfOf: (s) => coinConfig(s).mtf_timeframe, atrPeriod: params.atr_period, rsiPeriod: params.rsi_period });
   const out = new Map<string, Float64Array>();
   const n = Math.min(data.ETHUSDT.length, data.BTCUSDT.length);
   for (let i = 0; i < n; i++) {
     for (const sym of order) {
       const c = candleAt(data[sym], i);
       const a = analyzers[sym]!;
+      book.observe(sym, c); // before the engine raises a signal on this candle
       const ev = a.onBaseCandle(c);
-      book.observe(sym, c, a.mtf);
       const sig = ev && a.candidate(ev);
       if (sig) {
+        // the book rebuilt the analyzer's mtf ATR and RSI from the base candles
+        const snap = book.tracker(sym).snapshot();
+        expect(snap.atr).toBe(sig.atr);
+        expect(snap.rsi).toBe(a.mtf.rsi);
         out.set(sig.id, book.features(sig));
         // pretend every signal was a trade closing 30 minutes later, won when the price rose for a long
         book.recordTrade(sym, sig.time + 1_800_000, sig.direction === 'long' ? 1 : -1);
