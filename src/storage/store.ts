@@ -233,8 +233,8 @@ export interface Store {
 
   /** Writes waiting in the journal (0 for a store without one). */
   queueLength(): number;
-  /** Resolves when every queued write has been applied. */
-  flush(): Promise<void>;
+  /** Resolves when every queued write has been applied; rejects after `timeoutMs` when given. */
+  flush(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
