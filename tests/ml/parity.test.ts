@@ -151,3 +151,38 @@ describe('synchronous scoring', () => {
     });
   });
 });
+
+describe('MlSignalScoring on real candles', () => {
+  it('scores engine signals synchronously as onnxruntime does, and labels their trades', async () => {
+    const { SymbolAnalyzer } = await import('../../engine/analyzer.js');
+    const { coinConfig, DEFAULT_PARAMS } = await import('../../engine/params.js');
+    const { loadCandleFile } = await import('../../src/data/load.js');
+    const { dataPath } = await import('../helpers/data.js');
+    const { MlSignalScoring, mlFeatureRecord } = await import('../../src/ml/signal-scoring.js');
+    const from = Date.UTC(2025, 4, 5);
+    const s = loadCandleFile(dataPath('binance-usdm', 'ETHUSDT-1m.csv.gz'), { from, to: from + 12 * 86_400_000 });
+    const params = { ...DEFAULT_PARAMS, signal_log_min_score: 40 };
+    const a = new SymbolAnalyzer('ETHUSDT', { ...coinConfig('ETHUSDT'), min_confidence: 40 }, params, { baseTf: '1m' });
+    const ml = new MlSignalScoring({ baseTf: '1m', mtfOf: (sym) => coinConfig(sym).mtf_timeframe }, model);
+    const scored: { sig: import('../../engine/types.js').Signal; p: number }[] = [];
+    for (let i = 0; i < s.length; i++) {
+      const c = { ts: s.ts[i]!, open: s.open[i]!, high: s.high[i]!, low: s.low[i]!, close: s.close[i]!, volume: s.volume[i]! };
+      ml.observe('ETHUSDT', c);
+      const ev = a.onBaseCandle(c);
+      const sig = ev && a.candidate(ev);
+      if (sig) scored.push({ sig, p: ml.score(sig)! });
+    }
+    expect(scored.length).toBeGreaterThan(5);
+    const viaOrt = await model.predictBatch(scored.map(({ sig }) => ml.features(sig)));
+    scored.forEach(({ p }, i) => expect(Math.abs(p - viaOrt[i]!)).toBeLessThanOrEqual(1e-3));
+
+    const { sig } = scored[0]!;
+    const row = ml.onTradeClosed({ symbol: 'ETHUSDT', exitTime: sig.time + 600_000, netPnl: 12.5, pnlPercent: 8, signal: sig });
+    expect(row).toMatchObject({ time: sig.time, symbol: 'ETHUSDT', direction: sig.direction, pnl: 8 });
+    expect(row!.features).toBe(ml.features(sig));
+    expect(ml.book.outcomes.winRate(sig.time + 600_001, 'ETHUSDT')).toBe(1);
+    const rec = mlFeatureRecord('00000000-0000-4000-8000-000000000001', 't1', sig, row!.features, { netPnl: 12.5, pnlPercent: 8 });
+    expect(rec).toMatchObject({ signal_id: sig.id, schema_version: 1, outcome: 'win', pnl_percent: 8 });
+    expect(Object.keys(rec.features)).toEqual([...names]);
+  });
+});
