@@ -208,7 +208,7 @@ export class DiscordTransport implements Transport {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await this.queue.drain();
+    await this.queue.drain(5_000);
     this.queue.close();
     await this.loop;
     await this.client?.destroy().catch(() => undefined);

@@ -28,9 +28,13 @@ export class SendQueue {
     return p;
   }
 
-  /** Waits for everything queued so far. */
-  async drain(): Promise<void> {
-    await this.tail.catch(() => undefined);
+  /** Waits for everything queued so far, at most `timeoutMs` (shutdown must not hang on a dead chat). */
+  async drain(timeoutMs = Infinity): Promise<void> {
+    const done = this.tail.catch(() => undefined);
+    if (!Number.isFinite(timeoutMs)) return void (await done);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   close(): void {

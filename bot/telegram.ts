@@ -204,8 +204,11 @@ export class TelegramTransport implements Transport {
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await Promise.all([...this.inflight]);
-    await this.queue.drain();
+    // Let running handlers finish their replies, but do not hang shutdown on a slow one.
+    const giveUp = new AbortController();
+    await Promise.race([Promise.all([...this.inflight]), sleep(5_000, giveUp.signal)]);
+    giveUp.abort();
+    await this.queue.drain(5_000);
     this.queue.close();
     if (this.bot.isRunning()) await this.bot.stop().catch((err) => this.logger.warn({ err: describe(err) }, 'telegram: stop failed'));
     await this.loop;

@@ -47,6 +47,8 @@ export class FakeDiscord {
   readonly identifies: any[] = [];
   registeredCommands: any[] | null = null;
   apiRoot = '';
+  /** Called after every request is recorded (the interactive CLI prints from it). */
+  onRequest: ((r: RecordedRequest) => void) | null = null;
   private server: Server;
   private wss: WebSocketServer;
   private sockets = new Set<WebSocket>();
@@ -68,8 +70,8 @@ export class FakeDiscord {
     this.wss.on('connection', (ws) => this.onSocket(ws));
   }
 
-  async listen(): Promise<this> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+  async listen(listenPort = 0): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(listenPort, '127.0.0.1', r));
     const { port } = this.server.address() as AddressInfo;
     this.apiRoot = `http://127.0.0.1:${port}/api`;
     return this;
@@ -245,6 +247,7 @@ export class FakeDiscord {
     const method = req.method ?? 'GET';
     const body = raw && /json/.test(req.headers['content-type'] ?? '') ? JSON.parse(raw) : raw || null;
     this.requests.push({ method, path, auth: req.headers.authorization, body });
+    this.onRequest?.({ method, path, auth: req.headers.authorization, body });
     this.wake();
     const json = (status: number, data: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });

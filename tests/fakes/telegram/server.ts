@@ -37,13 +37,15 @@ export class FakeTelegram {
   private failures: { method: string; times: number; status: number; retryAfter?: number; description: string }[] = [];
   private polls = new Set<ServerResponse>();
   apiRoot = '';
+  /** Called after every request is recorded (the interactive CLI prints from it). */
+  onRequest: ((r: RecordedRequest) => void) | null = null;
 
   constructor(readonly validToken = '123456:TEST-token', readonly botUser = { id: 999, is_bot: true, first_name: 'SMC Ultra', username: 'smc_ultra_bot' }) {
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
-  async listen(): Promise<this> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+  async listen(listenPort = 0): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(listenPort, '127.0.0.1', r));
     const { port } = this.server.address() as AddressInfo;
     this.apiRoot = `http://127.0.0.1:${port}`;
     return this;
@@ -148,6 +150,7 @@ export class FakeTelegram {
     const [, token, method] = m;
     const body = raw ? JSON.parse(raw) : {};
     this.requests.push({ method, token, body });
+    this.onRequest?.({ method, token, body });
     this.wake();
     if (token !== this.validToken) return send(401, { ok: false, error_code: 401, description: 'Unauthorized' });
     const fail = this.failures.find((f) => f.method === method && f.times > 0);
