@@ -24,7 +24,7 @@ export class PostgresStore extends SqlStore {
   /** Last error of an idle connection (the server went away); reported, never thrown. */
   lastPoolError: Error | null = null;
 
-  constructor(url: string, opts: { max?: number; connectionTimeoutMillis?: number } = {}) {
+  constructor(url: string, opts: { max?: number; connectionTimeoutMillis?: number; queryTimeoutMillis?: number } = {}) {
     super();
     this.target = maskUrl(url);
     this.pool = new pg.Pool({
@@ -32,6 +32,10 @@ export class PostgresStore extends SqlStore {
       max: opts.max ?? 4,
       connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 10_000,
       idleTimeoutMillis: 30_000,
+      // A half-open connection must not stall the journal's drainer forever; a write that timed
+      // out is retried, which is safe because every write is an upsert.
+      keepAlive: true,
+      query_timeout: opts.queryTimeoutMillis ?? 120_000,
     });
     // Without a listener an idle client's error (server restart) would crash the process.
     this.pool.on('error', (e) => { this.lastPoolError = e; });

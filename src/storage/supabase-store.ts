@@ -36,6 +36,12 @@ function check<T>(what: string, r: PgRestResult<T>): T {
   return r.data as T;
 }
 
+/** PostgREST's answer for a table it does not know (older versions pass PostgreSQL's 42P01 through). */
+function isMissingTable(e: unknown): boolean {
+  const { code, status } = (e ?? {}) as { code?: string; status?: number };
+  return status === 404 && (code === 'PGRST205' || code === '42P01');
+}
+
 type Query = PromiseLike<PgRestResult<Row[]>> & { range(from: number, to: number): Query };
 
 export class SupabaseStore implements Store {
@@ -58,15 +64,23 @@ export class SupabaseStore implements Store {
   }
 
   async appliedMigrations(): Promise<string[]> {
-    const rows = await this.all('schema_migrations', () => this.client.from('schema_migrations').select('name').order('name') as unknown as Query);
-    return rows.map((r) => String(r.name));
+    try {
+      const rows = await this.all('schema_migrations', () => this.client.from('schema_migrations').select('name').order('name') as unknown as Query);
+      return rows.map((r) => String(r.name));
+    } catch (e) {
+      if (isMissingTable(e)) return [];
+      throw e;
+    }
   }
 
   async info(): Promise<StoreInfo> {
     const r = await this.client.from('schema_migrations').select('name').limit(1).retry(false);
-    return r.error
-      ? { kind: this.kind, target: this.target, reachable: false, queueLength: 0, error: `${r.error.message} [HTTP ${r.status}]` }
-      : { kind: this.kind, target: this.target, reachable: true, queueLength: 0 };
+    const base = { kind: this.kind, target: this.target, queueLength: 0 };
+    if (!r.error) return { ...base, reachable: true };
+    if (isMissingTable({ code: r.error.code, status: r.status })) {
+      return { ...base, reachable: true, error: 'no schema_migrations table: run `smc db migrate` with DATABASE_URL' };
+    }
+    return { ...base, reachable: false, error: `${r.error.message} [HTTP ${r.status}]` };
   }
 
   /** Reads every page of a query (ordered, so paging is stable). */

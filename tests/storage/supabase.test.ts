@@ -99,6 +99,24 @@ describe('SupabaseStore requests', () => {
   });
 });
 
+describe('SupabaseStore on a database that was never migrated', () => {
+  it('is reachable but says to migrate through DATABASE_URL', async () => {
+    const empty = await PGlite.create();
+    const f = await new FakePostgrest(empty, KEY).start();
+    const s = new SupabaseStore(f.url, KEY);
+    try {
+      const info = await s.info();
+      expect(info).toMatchObject({ kind: 'supabase', reachable: true });
+      expect(info.error).toMatch(/smc db migrate.*DATABASE_URL/);
+      expect(await s.appliedMigrations()).toEqual([]);
+    } finally {
+      await s.close();
+      await f.stop();
+      await empty.close();
+    }
+  });
+});
+
 describe('SupabaseStore outage', () => {
   it('503s and a closed port queue the writes; every row arrives once and in order', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smc-journal-'));
