@@ -226,6 +226,7 @@ export class QueuedStore implements Store {
   releaseLease(holder: string, account?: string) { return this.inner.releaseLease(holder, account); }
   dailyStats(from: string, to: string, source?: string): Promise<DailyStatsRow[]> { return this.inner.dailyStats(from, to, source); }
   coinPerformance(source?: string): Promise<CoinPerformanceRow[]> { return this.inner.coinPerformance(source); }
+  computeDailyStats(day: string): Promise<DailyStatsRow[]> { return this.inner.computeDailyStats(day); }
   winRateByConfidence(source?: string): Promise<ConfidenceBucketRow[]> { return this.inner.winRateByConfidence(source); }
   performanceByFactor(source?: string): Promise<FactorPerformanceRow[]> { return this.inner.performanceByFactor(source); }
 

@@ -227,6 +227,8 @@ export interface Store {
 
   /** Daily statistics for UTC days from..to inclusive (YYYY-MM-DD). */
   dailyStats(from: string, to: string, source?: string): Promise<DailyStatsRow[]>;
+  /** Stores one UTC day's numbers in the daily_stats table (SQL compute_daily_stats) and returns them. */
+  computeDailyStats(day: string): Promise<DailyStatsRow[]>;
   coinPerformance(source?: string): Promise<CoinPerformanceRow[]>;
   winRateByConfidence(source?: string): Promise<ConfidenceBucketRow[]>;
   performanceByFactor(source?: string): Promise<FactorPerformanceRow[]>;

@@ -108,6 +108,8 @@ export function storeContract(store: () => Store): void {
       expect(d.total_pnl_usd).toBeCloseTo(expected[i].total_pnl_usd, 9);
       expect(d.total_pnl_percent).toBeCloseTo(expected[i].total_pnl_percent, 9);
     });
+    const stored = (await store().computeDailyStats(daily[0].date)).filter((d) => d.source === src);
+    expect(stored).toEqual([daily[0]]);
     const coins = await store().coinPerformance(src);
     expect(coins.map((c) => c.symbol)).toEqual(['AVAXUSDT', 'BTCUSDT', 'DOGEUSDT', 'ETHUSDT', 'SOLUSDT']);
     expect(coins.reduce((a, c) => a + c.total_trades, 0)).toBe(trades.filter((t) => t.exit_time).length);
