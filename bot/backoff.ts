@@ -9,17 +9,25 @@ export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 2_000, maxMs: 5 * 60
 
 export class Backoff {
   private next: number;
+  /** Failures since the last success. */
+  failures = 0;
   constructor(private readonly o: BackoffOptions = DEFAULT_BACKOFF) {
     this.next = o.initialMs;
   }
-  /** The delay to wait now; the following one doubles. */
+  /** Counts a failure and returns the delay to wait now; the following one doubles. */
   take(): number {
+    this.failures++;
     const d = this.next;
     this.next = Math.min(this.o.maxMs, this.next * 2);
     return d;
   }
   reset(): void {
+    this.failures = 0;
     this.next = this.o.initialMs;
+  }
+  /** Tell people on the first failure of a streak and every 10th after, not on every retry. */
+  worthReporting(): boolean {
+    return this.failures === 1 || this.failures % 10 === 0;
   }
 }
 

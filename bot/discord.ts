@@ -114,6 +114,7 @@ export class DiscordTransport implements Transport {
         const c = await client.login(this.cfg.token).then(() => readyNow).finally(() => clearTimeout(timer));
         await client.rest.put(Routes.applicationCommands(c.application.id), { body: slashCommands() }).catch((err) => this.logger.warn({ err: describe(err) }, 'discord: registering slash commands failed'));
         this.ready = true;
+        if (backoff.failures >= 1) this.hooks.report(this.name, `Discord connected again after ${backoff.failures} failed attempt(s)`);
         backoff.reset();
         this.logger.info({ user: c.user.tag, application: c.application.id }, 'discord: connected');
         first();
@@ -124,7 +125,7 @@ export class DiscordTransport implements Transport {
         if (this.abort.signal.aborted) break;
         const delay = backoff.take();
         this.logger.error({ err: describe(err), retryInMs: delay }, 'discord: connection failed');
-        this.hooks.onTrouble(this.name, `Discord connection failed (${describe(err)}); retrying in ${Math.round(delay / 1000)}s`);
+        if (backoff.worthReporting()) this.hooks.report(this.name, `Discord connection failed (${describe(err)}); retrying in ${Math.round(delay / 1000)}s`);
         first();
         await sleep(delay, this.abort.signal);
       }

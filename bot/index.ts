@@ -61,7 +61,7 @@ export async function startTransports(config: ChatConfig, control: BotControl, l
   let notifier: FanOutNotifier | null = null;
   const hooks: TransportHooks = {
     onDecided: (approvalId, from) => void notifier?.refreshAlert(approvalId, from),
-    onTrouble: (name, message) => {
+    report: (name, message) => {
       // Tell the people on the other platforms (or the console) that one channel is down.
       for (const t of transports) if (t.name !== name) void t.send({ blocks: [{ kind: 'text', text: `⚠️ ${message}` }], buttons: [] });
     },

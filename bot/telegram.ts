@@ -31,8 +31,8 @@ export interface TelegramConfig {
 export interface TransportHooks {
   /** A tap here decided an approval: the other transports should show it too. */
   onDecided(approvalId: string, from: Transport): void;
-  /** Connection trouble worth a human's attention (already logged). */
-  onTrouble(transport: string, message: string): void;
+  /** Connection trouble (or recovery) worth a human's attention, for the other transports (already logged). */
+  report(transport: string, message: string): void;
 }
 
 interface AlertRef {
@@ -95,6 +95,7 @@ export class TelegramTransport implements Transport {
           timeout: this.cfg.pollTimeoutSeconds ?? 30,
           onStart: (info) => {
             this.connected = true;
+            if (backoff.failures >= 1) this.hooks.report(this.name, `Telegram connected again after ${backoff.failures} failed attempt(s)`);
             backoff.reset();
             this.logger.info({ bot: info.username }, 'telegram: connected, polling');
             first();
@@ -109,7 +110,7 @@ export class TelegramTransport implements Transport {
         const delay = backoff.take();
         const msg = `Telegram connection failed (${describe(err)}); retrying in ${Math.round(delay / 1000)}s`;
         this.logger.error({ err: describe(err), retryInMs: delay }, 'telegram: connection failed');
-        this.hooks.onTrouble(this.name, msg);
+        if (backoff.worthReporting()) this.hooks.report(this.name, msg);
         first();
         await sleep(delay, this.abort.signal);
       }
@@ -189,7 +190,9 @@ export class TelegramTransport implements Transport {
     // Telegram wants the tap answered within seconds; a slow decision gets a holding answer and
     // the message edit carries the result.
     const work = this.core.onButton(actor, data);
-    const quick = await Promise.race([work, sleep(this.cfg.answerWithinMs ?? 5_000).then(() => null)]);
+    const timer = new AbortController();
+    const quick = await Promise.race([work, sleep(this.cfg.answerWithinMs ?? 5_000, timer.signal).then(() => null)]);
+    timer.abort();
     if (!quick) await answer('⏳ Working on it — this message will show the result.');
     const res = await work;
     if (quick) await answer(res.toast);

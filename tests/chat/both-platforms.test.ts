@@ -105,6 +105,16 @@ describe('both platforms', () => {
     expect(dc.messages.size).toBe(0);
     expect(log.text()).not.toContain('wrong-token');
     const failures = () => log.lines().filter((l) => l.msg === 'discord: connection failed').length;
-    await tg.waitFor(() => failures() >= 2);
+    await tg.waitFor(() => failures() >= 3);
+    // people are told once per streak, not on every retry
+    expect(tg.calls('sendMessage').filter((r) => /Discord connection failed/.test(r.body.text))).toHaveLength(1);
+  });
+
+  it('tells the other platform when a failed transport connects again', async () => {
+    dc.injectError('GET', /^\/gateway\/bot$/, 401, 2);
+    chat = await startTransports(config(), control, log.logger, opts);
+    await dc.waitFor(() => dc.registeredCommands !== null);
+    await tg.waitFor((r) => r.method === 'sendMessage' && r.body.text === '⚠️ Discord connected again after 2 failed attempt(s)');
+    expect(tg.calls('sendMessage').filter((r) => /Discord connection failed/.test(r.body.text))).toHaveLength(1);
   });
 });

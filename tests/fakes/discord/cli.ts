@@ -14,15 +14,16 @@ console.log(`fake Discord on ${fake.apiRoot}. Start the bot with:
   DISCORD_API_ROOT=${fake.apiRoot} DISCORD_BOT_TOKEN=${fake.validToken} DISCORD_CHANNEL_ID=${CHANNEL} DISCORD_ALLOWED_USER_IDS=100000000000000011
 Type "<userId>[:roleId] /command [arg]", "tap <userId> approve|reject" or "tap <userId> <messageId> <customId>".`);
 
-const show = (label: string, content: string, components: any[] = []) => {
+// Labels are computed after the fake has stored the message (the hook runs before).
+const show = (label: () => string, content: string, components: any[] = []) => {
   const buttons = components.flatMap((r: any) => r.components).map((b: any) => `[${b.label} → ${b.custom_id}]`).join(' ');
-  setImmediate(() => console.log(`\n${label} ${content}${buttons ? `\n${buttons}` : ''}`));
+  setImmediate(() => console.log(`\n${label()} ${content}${buttons ? `\n${buttons}` : ''}`));
 };
 fake.onRequest = (r) => {
-  if (r.method === 'POST' && /\/channels\/\d+\/messages$/.test(r.path)) show(`#${[...fake.messages.keys()].at(-1)}`, r.body.content, r.body.components);
-  else if (r.method === 'PATCH') show(`(edit ${r.path.split('/').at(-1)})`, r.body.content ?? '', r.body.components);
-  else if (/^\/interactions\//.test(r.path) && r.body?.data?.content) show('(reply)', r.body.data.content);
-  else if (r.method === 'POST' && /^\/webhooks\//.test(r.path)) show('(only you can see this)', r.body.content);
+  if (r.method === 'POST' && /\/channels\/\d+\/messages$/.test(r.path)) show(() => `#${[...fake.messages.keys()].at(-1)}`, r.body.content, r.body.components);
+  else if (r.method === 'PATCH') show(() => `(edit ${r.path.split('/').at(-1)})`, r.body.content ?? '', r.body.components);
+  else if (/^\/interactions\//.test(r.path) && r.body?.data?.content) show(() => '(reply)', r.body.data.content);
+  else if (r.method === 'POST' && /^\/webhooks\//.test(r.path)) show(() => '(only you can see this)', r.body.content);
 };
 
 function user(spec: string): FakeDiscordUser {

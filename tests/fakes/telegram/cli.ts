@@ -17,9 +17,8 @@ Type "<userId> /command", "tap <userId> approve|reject" or "tap <userId> <messag
 fake.onRequest = (r) => {
   if (r.method === 'getUpdates' || r.method === 'getMe' || r.method === 'deleteWebhook') return;
   if (r.method === 'sendMessage' || r.method === 'editMessageText') {
-    const id = r.method === 'sendMessage' ? `#${[...fake.messages.keys()].at(-1) ?? '?'}+` : `#${r.body.message_id} edited`;
     const buttons = (r.body.reply_markup?.inline_keyboard ?? []).flat().map((b: any) => `[${b.text} → ${b.callback_data}]`).join(' ');
-    setImmediate(() => console.log(`\n${r.method === 'sendMessage' ? `#${[...fake.messages.keys()].at(-1)}` : id} ${r.body.text.replace(/<\/?(b|pre)>/g, '')}${buttons ? `\n${buttons}` : ''}`));
+    setImmediate(() => console.log(`\n${r.method === 'sendMessage' ? `#${[...fake.messages.keys()].at(-1)}` : `#${r.body.message_id} edited`} ${r.body.text.replace(/<\/?(b|pre)>/g, '')}${buttons ? `\n${buttons}` : ''}`));
     return;
   }
   console.log(`> ${r.method} ${JSON.stringify(r.body)}`);
