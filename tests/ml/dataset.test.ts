@@ -98,3 +98,43 @@ describe('smc ml train', () => {
     await expect(run(['--dataset', ds, '--out', dir, '--python', 'no-such-python-3'])).rejects.toThrow(/no-such-python-3 was not found: install Python 3.11/);
   });
 });
+
+describe('smc ml export', () => {
+  it("writes the store's closed ml_features rows as a dataset the trainer reads", async () => {
+    const { PgliteStore } = await import('../../src/storage/pglite-store.js');
+    const dataDir = join(dir, 'store');
+    const store = await PgliteStore.open(dataDir);
+    await store.migrate();
+    const f = features(1);
+    f[5] = NaN; // stored as JSON null, read back as missing
+    const base = { trade_id: null, schema_version: 1, features: featuresToRecord(f) };
+    await store.upsertMlFeaturesBatch([
+      { ...base, id: '00000000-0000-4000-8000-000000000002', signal_id: `SOLUSDT-long-${T + 300_000}`, created_at: new Date(T + 300_000), outcome: 'win', pnl_percent: 6.5 },
+      { ...base, id: '00000000-0000-4000-8000-000000000001', signal_id: `ETHUSDT-short-${T}`, created_at: new Date(T), outcome: 'loss', pnl_percent: -3 },
+      { ...base, id: '00000000-0000-4000-8000-000000000003', signal_id: `BTCUSDT-long-${T + 600_000}`, created_at: new Date(T + 600_000), outcome: null, pnl_percent: null },
+    ]);
+    await store.close();
+
+    const out = join(dir, 'export.csv');
+    const saved = process.env.DATA_DIR;
+    process.env.DATA_DIR = dataDir;
+    try {
+      const program = new Command().exitOverride();
+      registerMlCommand(program);
+      await program.parseAsync(['node', 'smc', 'ml', 'export', '--out', out]);
+    } finally {
+      if (saved === undefined) delete process.env.DATA_DIR;
+      else process.env.DATA_DIR = saved;
+    }
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe(DATASET_HEADER.join(','));
+    expect(lines).toHaveLength(3); // the open trade is left out
+    const rows = lines.slice(1).map((l) => l.split(','));
+    expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([
+      [new Date(T).toISOString(), 'ETHUSDT', 'short'],
+      [new Date(T + 300_000).toISOString(), 'SOLUSDT', 'long'],
+    ]);
+    expect(rows[0]![3 + 5]).toBe('');
+    expect(rows.map((r) => r.slice(-2))).toEqual([['-3', '0'], ['6.5', '1']]);
+  });
+});
