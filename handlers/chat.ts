@@ -47,6 +47,7 @@ export class ChatHandlers {
   private readonly confirmations: ConfirmationBook;
   private readonly alerts = new Map<string, AlertEntry>();
   private readonly confirmTtl: number;
+  private readonly deciding = new Set<string>();
 
   constructor(o: ChatHandlersOptions) {
     this.control = o.control;
@@ -133,7 +134,15 @@ export class ChatHandlers {
           // Decided already (here or on the other platform): answer without asking the runtime again.
           const known = this.decisionOf(action.approvalId);
           if (known) return { toast: decisionToast({ kind: 'already_decided', status: known.outcome.kind }), edit: this.alertReply(action.approvalId), approvalId: action.approvalId };
-          const outcome = action.kind === 'approve' ? await this.control.approve(action.approvalId, by) : await this.control.reject(action.approvalId, by);
+          // A double tap, or a tap on the other platform while the first decision is still executing.
+          if (this.deciding.has(action.approvalId)) return { toast: '⏳ Already being decided — nothing changed' };
+          this.deciding.add(action.approvalId);
+          let outcome: ApprovalOutcome;
+          try {
+            outcome = action.kind === 'approve' ? await this.control.approve(action.approvalId, by) : await this.control.reject(action.approvalId, by);
+          } finally {
+            this.deciding.delete(action.approvalId);
+          }
           this.logger.info({ approvalId: action.approvalId, action: action.kind, outcome: outcome.kind, platform: actor.platform, userId: actor.userId }, 'chat: approval tap');
           if (isFinal(outcome)) this.recordDecision(action.approvalId, outcome, by);
           const edit = this.alertReply(action.approvalId) ?? (isFinal(outcome) ? reply([text(decisionLine({ outcome, by }))]) : undefined);

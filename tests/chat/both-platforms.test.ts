@@ -75,6 +75,23 @@ describe('both platforms', () => {
     expect(control.executions).toBe(1);
   });
 
+  it('a tap on Discord while a Telegram approval is still executing changes nothing', async () => {
+    chat = await startTransports(config(), control, log.logger, { ...opts, answerWithinMs: 20 });
+    await dc.waitFor(() => dc.registeredCommands !== null);
+    let release!: () => void;
+    control.approveGate = new Promise<void>((r) => (release = r));
+    const { tgMsg, dcMsg } = await alertBoth('X3');
+    tg.pushCallback(TG_ALICE, tgMsg.message_id, 'ap:X3');
+    await tg.waitFor((r) => r.method === 'answerCallbackQuery');
+    const other = await dc.settled(dc.pushButton(DC_ALICE, dcMsg.id, 'rj:X3'), { followUp: true });
+    expect(other.followUps[0].content).toBe('⏳ Already being decided — nothing changed');
+    release();
+    await dc.waitFor(() => dc.messages.get(dcMsg.id)!.components.length === 0, 'discord alert edit');
+    expect(dc.messages.get(dcMsg.id)!.content).toContain('✅ Approved by @alice (telegram)');
+    expect(control.count('approve')).toBe(1);
+    expect(control.count('reject')).toBe(0);
+  });
+
   it("the runtime's approval_decided (first decision wins in the store) edits the alert on both", async () => {
     chat = await startTransports(config(), control, log.logger, opts);
     await dc.waitFor(() => dc.registeredCommands !== null);

@@ -9,6 +9,7 @@ import { normaliseSymbol, parseCommand } from '../../handlers/commands.js';
 import { ConfirmationBook } from '../../handlers/confirmations.js';
 import { price, usd } from '../../handlers/format.js';
 import { tableLines, toPlainText } from '../../handlers/reply.js';
+import { positionsReply } from '../../handlers/views.js';
 import { toDiscord } from '../../bot/render-discord.js';
 import { toTelegram } from '../../bot/render-telegram.js';
 import { captureLogger } from './log-capture.js';
@@ -152,6 +153,18 @@ describe('alert text', () => {
     expect(opened).toMatch(/SL\s+3,030.00\s+-1.00%/);
     expect(toPlainText(eventMessage({ type: 'error', message: 'WebSocket down' }, 0)!)).toBe('⚠️ WebSocket down');
     expect(eventMessage({ type: 'approval_decided', approvalId: 'A', outcome: { kind: 'rejected' }, by: null }, 0)).toBeNull();
+  });
+
+  it('/positions: one aligned row per position and a total', () => {
+    const text = toPlainText(positionsReply([position('BTCUSDT', 12.5), { ...position('DOGEUSDT', -3.2), direction: 'short', movePercent: -0.4, breakEven: true }]));
+    expect(text.split('\n').slice(0, 4)).toEqual([
+      '📈 2 open · +$9.30',
+      'Symbol    Side      PnL    Move',
+      'BTCUSDT   L 5x  +$12.50  +1.00%',
+      'DOGEUSDT  S 5x   -$3.20  -0.40%',
+    ]);
+    expect(text).toMatch(/DOGE\s+100.000→101.000\s+SL 98.000 BE/);
+    expect(toPlainText(positionsReply([]))).toBe('No open positions.');
   });
 
   it('formats numbers for people', () => {
