@@ -7,7 +7,7 @@ import type {
   MlFeatureRecord, OrderRecord, SignalRecord, Store, StoreInfo, TradeRecord,
 } from './store.js';
 import { Journal, type JournalEntry } from './journal.js';
-import { FINAL_ORDER_STATES } from './rows.js';
+import { FINAL_ORDER_STATES, nonFiniteField } from './rows.js';
 
 /** The writes that go through the journal, by name; each is an idempotent upsert. */
 const WRITES = {
@@ -84,6 +84,9 @@ export class QueuedStore implements Store {
 
   private async write(op: WriteOp, args: unknown): Promise<void> {
     if (this.closed) throw new Error('store is closed');
+    // JSON would turn NaN into null silently; refuse it here, where the caller can still see it.
+    const bad = nonFiniteField(args);
+    if (bad) throw new Error(`${op}: ${bad} is not a finite number`);
     await this.journal.append(op, args);
   }
 
@@ -107,7 +110,14 @@ export class QueuedStore implements Store {
           await apply(this.inner, e.args);
         } catch (err) {
           if (isPermanentError(err)) {
-            this.journal.reject(e, (err as Error).message);
+            try {
+              this.journal.reject(e, (err as Error).message);
+            } catch (writeErr) {
+              // Cannot set it aside (disk): keep it at the head of the queue rather than lose it.
+              this.o.onError?.('could not write journal/rejected.jsonl', writeErr as Error);
+              await this.sleep(this.o.retryMaxMs);
+              continue;
+            }
             this.o.onError?.(`store refused ${e.op} #${e.seq}; kept in journal/rejected.jsonl`, err as Error);
           } else {
             this.failures++;
@@ -118,9 +128,14 @@ export class QueuedStore implements Store {
           }
         }
         this.queue.shift();
-        this.journal.ack(e.seq);
         this.failures = 0;
         this.lastError = null;
+        try {
+          this.journal.ack(e.seq);
+        } catch (err) {
+          // Not fatal: without the ack the entry is applied again after a restart (an upsert).
+          this.o.onError?.('could not record journal progress', err as Error);
+        }
       }
     } finally {
       this.draining = false;

@@ -38,6 +38,20 @@ export const JSON_COLUMNS = new Set(['factors', 'features', 'payload', 'messages
 
 export type Row = Record<string, unknown>;
 
+/** SQLSTATE 22023 (invalid parameter value): the journal sets such a write aside instead of retrying it. */
+export function notFinite(column: string, v: number): Error {
+  return Object.assign(new Error(`${column}: ${v} is not a finite number`), { code: '22023' });
+}
+
+/** The first top-level field of a record (or of any record in an array) that is NaN or ±Infinity. */
+export function nonFiniteField(args: unknown): string | null {
+  for (const r of Array.isArray(args) ? args : [args]) {
+    if (!r || typeof r !== 'object') continue;
+    for (const [k, v] of Object.entries(r)) if (typeof v === 'number' && !Number.isFinite(v)) return `${k}=${v}`;
+  }
+  return null;
+}
+
 /** A record as the values of `columns`, ready for a parameterised statement. */
 export function toParams(rec: object, columns: readonly string[]): unknown[] {
   const r = rec as Row;
@@ -45,7 +59,7 @@ export function toParams(rec: object, columns: readonly string[]): unknown[] {
     const v = r[c];
     if (v === undefined) return null;
     if (JSON_COLUMNS.has(c)) return JSON.stringify(v);
-    if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`${c}: ${v} is not a finite number`);
+    if (typeof v === 'number' && !Number.isFinite(v)) throw notFinite(c, v);
     return v;
   });
 }
@@ -56,7 +70,7 @@ export function toJsonRow(rec: object, columns: readonly string[]): Row {
   const out: Row = {};
   for (const c of columns) {
     const v = r[c];
-    if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`${c}: ${v} is not a finite number`);
+    if (typeof v === 'number' && !Number.isFinite(v)) throw notFinite(c, v);
     out[c] = v === undefined ? null : v;
   }
   return out;

@@ -134,6 +134,17 @@ describe('journal', () => {
     await q.abandon();
   });
 
+  it('refuses a NaN at the call instead of journaling a silent null', async () => {
+    const db = await cloneStore();
+    const q = await QueuedStore.open(db, dir);
+    await expect(q.upsertTrade(trade({ pnl_usd: Number.NaN }))).rejects.toThrow('upsertTrade: pnl_usd=NaN is not a finite number');
+    await expect(q.upsertTrades([trade(), trade({ leverage: Infinity })])).rejects.toThrow(/leverage=Infinity/);
+    expect(q.queueLength()).toBe(0);
+    expect(Journal.pendingCount(dir)).toBe(0);
+    await expect(db.upsertTrade(trade({ mtf_rsi: Number.NaN }))).rejects.toMatchObject({ code: '22023' });
+    await q.abandon();
+  });
+
   it('shows a queued order intent to readers before the database has it', async () => {
     const db = await cloneStore();
     const { store } = flaky(db);
