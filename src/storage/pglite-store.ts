@@ -1,5 +1,6 @@
 // The zero-configuration store: PGlite (PostgreSQL in WebAssembly) in DATA_DIR/pglite.
 import { PGlite, type PGliteInterface, type Transaction } from '@electric-sql/pglite';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SqlStore, type SqlConn } from './sql-store.js';
 import { lockDataDir } from './lockfile.js';
@@ -27,12 +28,18 @@ export class PgliteStore extends SqlStore {
   static async open(dataDir: string, opts: { lock?: boolean } = {}): Promise<PgliteStore> {
     const unlock = opts.lock === false ? () => {} : lockDataDir(resolve(dataDir), dataDir);
     try {
+      mkdirSync(resolve(dataDir), { recursive: true }); // PGlite creates only the last folder
       const db = await PGlite.create(join(resolve(dataDir), 'pglite'));
       return new PgliteStore(db, `${dataDir}/pglite`, unlock);
     } catch (e) {
       unlock();
       throw e;
     }
+  }
+
+  /** Whether `dataDir` already holds a database (PGlite creates one, slowly, on first open). */
+  static exists(dataDir: string): boolean {
+    return existsSync(join(resolve(dataDir), 'pglite', 'PG_VERSION'));
   }
 
   /** Wraps an existing instance (tests use clones of a migrated template). */

@@ -25,8 +25,10 @@ describe('smc db', () => {
   it('status and migrate on the embedded store, with the journal queue length', async () => {
     const env = { DATA_DIR: join(root, 'data') };
     const before = await dbStatus(env);
-    expect(before).toMatchObject({ kind: 'pglite', target: `${env.DATA_DIR}/pglite`, reachable: true, applied: [], pending: names, queueLength: 0 });
+    expect(before).toMatchObject({ kind: 'pglite', target: `${env.DATA_DIR}/pglite`, reachable: false, applied: [], pending: names, queueLength: 0 });
+    expect(before.error).toMatch(/no database yet/);
     expect((await dbMigrate(env)).applied).toEqual(names);
+    expect(await dbStatus(env)).toMatchObject({ reachable: true, error: null, applied: names, pending: [] });
     expect((await dbMigrate(env)).applied).toEqual([]);
     const j = await Journal.open(journalDir(env), () => {});
     await j.append('upsertTrade', trade());
@@ -38,7 +40,7 @@ describe('smc db', () => {
   });
 
   it('reports a data directory held by a running bot instead of opening it', async () => {
-    const env = { DATA_DIR: join(root, 'held') };
+    const env = { DATA_DIR: join(root, 'data') }; // migrated by the test above
     const release = lockDataDir(env.DATA_DIR);
     try {
       const s = await dbStatus(env);

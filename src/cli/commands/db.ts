@@ -4,7 +4,8 @@
 import type { Command } from 'commander';
 import { loadEnv } from '../../config/env.js';
 import { UserError } from '../errors.js';
-import { journalDir, openRawStore, storeKind, storeTarget } from '../../storage/open.js';
+import { DEFAULT_DATA_DIR, journalDir, openRawStore, storeKind, storeTarget } from '../../storage/open.js';
+import { PgliteStore } from '../../storage/pglite-store.js';
 import { Journal } from '../../storage/journal.js';
 import { loadMigrations } from '../../storage/migrations.js';
 import { SUPABASE_MIGRATE_MESSAGE } from '../../storage/supabase-store.js';
@@ -26,6 +27,10 @@ export async function dbStatus(env: StoreEnv): Promise<DbStatus> {
     kind: storeKind(env), target: storeTarget(env), reachable: false, error: null, applied: [], pending: all,
     queueLength: Journal.pendingCount(journalDir(env)),
   };
+  if (out.kind === 'pglite' && !PgliteStore.exists(env.DATA_DIR || DEFAULT_DATA_DIR)) {
+    out.error = 'no database yet (created by the first start or by `smc db migrate`)';
+    return out;
+  }
   let store;
   try {
     // Read-only look: PGlite still needs the DATA_DIR lock, so a running bot is reported, not disturbed.
