@@ -50,6 +50,7 @@ export class QueuedStore implements Store {
   private readonly queue: JournalEntry[] = [];
   private journal!: Journal;
   private draining = false;
+  private ready = false;
   private closed = false;
   private failures = 0;
   private lastError: Error | null = null;
@@ -72,6 +73,8 @@ export class QueuedStore implements Store {
       s.queue.push(e);
       s.kick();
     });
+    s.ready = true; // the replayed tail starts draining only now that the journal can be acked
+    s.kick();
     return s;
   }
 
@@ -92,7 +95,7 @@ export class QueuedStore implements Store {
 
   private kick(): void {
     if (this.wake) this.wake();
-    if (!this.draining && !this.closed) void this.drain();
+    if (this.ready && !this.draining && !this.closed) void this.drain();
   }
 
   private async drain(): Promise<void> {
