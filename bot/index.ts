@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Env } from '../src/config/env.js';
 import { ChatHandlers } from '../handlers/chat.js';
 import type { BotControl } from '../handlers/control.js';
-import type { BackoffOptions } from './backoff.js';
+import { sleep, type BackoffOptions } from './backoff.js';
 import { DiscordTransport } from './discord.js';
 import { ConsoleTransport, FanOutNotifier, type Notifier, type Transport } from './notifier.js';
 import { TelegramTransport, type TransportHooks } from './telegram.js';
@@ -36,6 +36,10 @@ export interface TransportOptions {
   /** Telegram: answer a tap with a holding note when a decision takes longer than this. */
   answerWithinMs?: number;
   consoleWrite?: (line: string) => void;
+  /** Longest time publish() waits for the transports' sends (default 2 s; they carry on after). */
+  publishWaitMs?: number;
+  /** Longest wait for the transports' first connection attempts (default 15 s). */
+  startWaitMs?: number;
 }
 
 export interface StartedTransports extends Notifier {
@@ -91,8 +95,11 @@ export async function startTransports(config: ChatConfig, control: BotControl, l
     logger.warn('chat: no Telegram or Discord configured; alerts go to the console');
     transports.push(new ConsoleTransport(opts.consoleWrite));
   }
-  notifier = new FanOutNotifier(transports, handlers, logger);
-  await Promise.all(transports.map((t) => t.start?.()));
+  notifier = new FanOutNotifier(transports, handlers, logger, opts.publishWaitMs);
+  // Wait for the first connection attempts, but never hold up trading on a chat that hangs.
+  const giveUp = new AbortController();
+  await Promise.race([Promise.all(transports.map((t) => t.start?.())), sleep(opts.startWaitMs ?? 15_000, giveUp.signal)]);
+  giveUp.abort();
   const fan = notifier;
   return {
     transports,

@@ -6,6 +6,7 @@ import { decisionNote, eventMessage } from '../handlers/alerts.js';
 import type { ChatHandlers } from '../handlers/chat.js';
 import type { BotEvent } from '../handlers/control.js';
 import { toPlainText, type Reply } from '../handlers/reply.js';
+import { sleep } from './backoff.js';
 
 export interface Notifier {
   publish(e: BotEvent): Promise<void>;
@@ -29,6 +30,8 @@ export class FanOutNotifier implements Notifier {
     private readonly transports: Transport[],
     private readonly core: ChatHandlers,
     private readonly logger: Logger,
+    /** The runtime awaits publish(); a hung chat server must not hold it longer than this. */
+    private readonly publishWaitMs = 2_000,
   ) {}
 
   async publish(e: BotEvent): Promise<void> {
@@ -60,15 +63,20 @@ export class FanOutNotifier implements Notifier {
   }
 
   async stop(): Promise<void> {
-    await this.each((t) => t.stop());
+    await this.each((t) => t.stop(), Infinity);
   }
 
-  private async each(fn: (t: Transport) => Promise<void>): Promise<void> {
-    await Promise.all(
+  /** Runs `fn` on every transport; waits for them at most `waitMs` (the sends carry on after). */
+  private async each(fn: (t: Transport) => Promise<void>, waitMs = this.publishWaitMs): Promise<void> {
+    const all = Promise.all(
       this.transports.map((t) =>
         fn(t).catch((err) => this.logger.error({ transport: t.name, err: err instanceof Error ? err.message : String(err) }, 'chat: transport failed')),
       ),
     );
+    if (!Number.isFinite(waitMs)) return void (await all);
+    const giveUp = new AbortController();
+    await Promise.race([all, sleep(waitMs, giveUp.signal)]);
+    giveUp.abort();
   }
 }
 

@@ -57,7 +57,9 @@ export class TelegramTransport implements Transport {
     private readonly logger: Logger,
     private readonly hooks: TransportHooks,
   ) {
-    this.bot = new Bot(cfg.token, { client: { apiRoot: cfg.apiRoot?.replace(/\/+$/, '') } });
+    // grammY's default per-call timeout is 500 s; a hung server must not stall sends that long.
+    const timeoutSeconds = (cfg.pollTimeoutSeconds ?? 30) + 30;
+    this.bot = new Bot(cfg.token, { client: { apiRoot: cfg.apiRoot?.replace(/\/+$/, ''), timeoutSeconds } });
     this.bot.api.config.use(retryOn429(cfg.max429Retries ?? 5, logger));
     this.queue = new SendQueue(cfg.minGapMs ?? 1_000, (err, label) => this.logger.error({ err: describe(err), what: label }, 'telegram: send failed'));
     // grammY handles updates one after another; a slow approval (an entry order can take minutes)

@@ -204,6 +204,12 @@ export class ChatHandlers {
   }
 }
 
+/** Error text fit for a chat message or a log line: no URL credentials or bot tokens, one short line. */
 export function errText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const raw = err instanceof Error ? err.message : String(err);
+  return raw
+    .replace(/(\w+:\/\/)[^\s/@:]+(:[^\s/@]*)?@/g, '$1***@')
+    .replace(/bot\d+:[\w-]{20,}/g, 'bot<token>')
+    .replace(/\s+/g, ' ')
+    .slice(0, 300);
 }

@@ -1,5 +1,7 @@
 // Telegram and Discord at once: a decision on one platform shows on the other, a tap there
 // changes nothing, and a transport that cannot connect does not stop the other.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTransports, type ChatConfig, type StartedTransports } from '../../bot/index.js';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/server.js';
@@ -32,7 +34,7 @@ function config(over: Partial<ChatConfig> = {}): ChatConfig {
   };
 }
 
-const opts = { minGapMs: 0, pollTimeoutSeconds: 1, backoff: { initialMs: 50, maxMs: 200 } };
+const opts = { minGapMs: 0, publishWaitMs: 30_000, pollTimeoutSeconds: 1, backoff: { initialMs: 50, maxMs: 200 } };
 
 beforeEach(async () => {
   tg = await startFakeTelegram();
@@ -125,6 +127,23 @@ describe('both platforms', () => {
     await tg.waitFor(() => failures() >= 3);
     // people are told once per streak, not on every retry
     expect(tg.calls('sendMessage').filter((r) => /Discord connection failed/.test(r.body.text))).toHaveLength(1);
+  });
+
+  it('a Telegram server that never answers does not hold up start-up or Discord', async () => {
+    const hung = createServer(() => undefined); // accepts requests, never responds
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    try {
+      const root = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+      chat = await startTransports(config({ TELEGRAM_API_ROOT: root }), control, log.logger, { ...opts, startWaitMs: 300, publishWaitMs: 300 });
+      await dc.waitFor(() => dc.registeredCommands !== null);
+      await chat.publish({ type: 'error', message: 'still here' });
+      await dc.waitFor(() => [...dc.messages.values()].some((m) => m.content === '⚠️ still here'), 'alert on discord');
+      await chat.stop();
+      chat = undefined as unknown as StartedTransports;
+    } finally {
+      hung.closeAllConnections();
+      hung.close();
+    }
   });
 
   it('tells the other platform when a failed transport connects again', async () => {

@@ -31,7 +31,7 @@ function config(over: Partial<ChatConfig> = {}): ChatConfig {
 }
 
 async function start(over: Partial<ChatConfig> = {}) {
-  chat = await startTransports(config(over), control, log.logger, { minGapMs: 0, backoff: { initialMs: 50, maxMs: 200 } });
+  chat = await startTransports(config(over), control, log.logger, { minGapMs: 0, publishWaitMs: 30_000, backoff: { initialMs: 50, maxMs: 200 } });
   await fake.waitFor(() => fake.registeredCommands !== null, 'slash command registration');
 }
 
@@ -167,7 +167,7 @@ describe('discord transport', () => {
   it('retries a failed login with back-off and reports it', async () => {
     // 5xx are retried inside discord.js; a 401 fails the login and exercises our retry loop.
     fake.injectError('GET', /^\/gateway\/bot$/, 401, 2);
-    chat = await startTransports(config(), control, log.logger, { minGapMs: 0, backoff: { initialMs: 20, maxMs: 100 } });
+    chat = await startTransports(config(), control, log.logger, { minGapMs: 0, publishWaitMs: 30_000, backoff: { initialMs: 20, maxMs: 100 } });
     await fake.waitFor(() => fake.registeredCommands !== null, 'registration after retries');
     expect(fake.calls('GET', /^\/gateway\/bot$/).length).toBeGreaterThanOrEqual(3);
     expect(log.lines().filter((l) => l.msg === 'discord: connection failed').length).toBeGreaterThanOrEqual(1);

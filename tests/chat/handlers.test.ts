@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { eventMessage, signalAlert } from '../../handlers/alerts.js';
 import { isAllowed, type AllowLists } from '../../handlers/auth.js';
 import { approveButtonId, MAX_BUTTON_ID_BYTES, parseButtonId } from '../../handlers/button-ids.js';
-import { ChatHandlers } from '../../handlers/chat.js';
+import { ChatHandlers, errText } from '../../handlers/chat.js';
 import { normaliseSymbol, parseCommand } from '../../handlers/commands.js';
 import { ConfirmationBook } from '../../handlers/confirmations.js';
 import { price, usd } from '../../handlers/format.js';
@@ -123,6 +123,13 @@ describe('ChatHandlers', () => {
     expect((await core(control).onButton(actor, 'garbage')).toast).toBe('This button is no longer valid.');
     control.failNext.add('approve');
     expect((await core(control).onButton(actor, 'ap:Z')).toast).toBe('⚠️ Failed: approve blew up (test)');
+  });
+});
+
+describe('errText', () => {
+  it('keeps credentials and tokens out of chat replies', () => {
+    expect(errText(new Error('connect ECONNREFUSED postgres://app:s3cret@db:5432/smc'))).toBe('connect ECONNREFUSED postgres://***@db:5432/smc');
+    expect(errText(new Error('POST https://api.telegram.org/bot123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage'))).toBe('POST https://api.telegram.org/bot<token>/sendMessage');
   });
 });
 

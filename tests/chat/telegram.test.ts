@@ -29,7 +29,7 @@ function config(over: Partial<ChatConfig> = {}): ChatConfig {
 }
 
 async function start(over: Partial<ChatConfig> = {}) {
-  chat = await startTransports(config(over), control, log.logger, { minGapMs: 0, pollTimeoutSeconds: 1, backoff: { initialMs: 50, maxMs: 200 }, confirmTtlMs: 60_000 });
+  chat = await startTransports(config(over), control, log.logger, { minGapMs: 0, publishWaitMs: 30_000, pollTimeoutSeconds: 1, backoff: { initialMs: 50, maxMs: 200 }, confirmTtlMs: 60_000 });
   await fake.waitFor((r) => r.method === 'getUpdates' && r.body.timeout === 1);
 }
 
@@ -108,7 +108,7 @@ describe('telegram transport', () => {
   });
 
   it('a slow approval gets a holding answer and does not block other commands', async () => {
-    chat = await startTransports(config(), control, log.logger, { minGapMs: 0, pollTimeoutSeconds: 1, answerWithinMs: 20 });
+    chat = await startTransports(config(), control, log.logger, { minGapMs: 0, publishWaitMs: 30_000, pollTimeoutSeconds: 1, answerWithinMs: 20 });
     await fake.waitFor((r) => r.method === 'getUpdates' && r.body.timeout === 1);
     let release!: () => void;
     control.approveGate = new Promise<void>((r) => (release = r));
@@ -255,7 +255,7 @@ describe('telegram transport', () => {
 
   it('retries connecting with back-off and reports it; publishing never throws meanwhile', async () => {
     fake.injectError('getMe', 502, 'Bad Gateway', 3);
-    chat = await startTransports(config(), control, log.logger, { minGapMs: 0, pollTimeoutSeconds: 1, backoff: { initialMs: 20, maxMs: 100 } });
+    chat = await startTransports(config(), control, log.logger, { minGapMs: 0, publishWaitMs: 30_000, pollTimeoutSeconds: 1, backoff: { initialMs: 20, maxMs: 100 } });
     await expect(chat.publish({ type: 'error', message: 'exchange unreachable' })).resolves.toBeUndefined();
     await fake.waitFor((r) => r.method === 'getUpdates' && r.body.timeout === 1);
     expect(fake.calls('getMe')).toHaveLength(4);
