@@ -160,6 +160,9 @@ export class Journal {
     this.segment = `${String(firstSeq).padStart(12, '0')}.jsonl`;
     this.fh = await open(join(this.dir, this.segment), 'a');
     this.segmentBytes = 0;
+    // The new file's directory entry must be durable too, or a crash could lose the whole segment.
+    const d = await open(this.dir, 'r');
+    try { await d.sync(); } finally { await d.close(); }
   }
 
   /** Marks everything up to `seq` as applied. */
