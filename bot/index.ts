@@ -91,6 +91,13 @@ export async function startTransports(config: ChatConfig, control: BotControl, l
       ),
     );
   }
+  // Deny-by-default is right, but an empty list in approve mode means nothing is ever traded: say so.
+  if (config.TELEGRAM_BOT_TOKEN && !(config.TELEGRAM_ALLOWED_USER_IDS ?? []).length) {
+    logger.warn('chat: TELEGRAM_ALLOWED_USER_IDS is empty, so nobody can command the bot or approve trades on Telegram');
+  }
+  if (config.DISCORD_BOT_TOKEN && !(config.DISCORD_ALLOWED_USER_IDS ?? []).length && !(config.DISCORD_ALLOWED_ROLE_IDS ?? []).length) {
+    logger.warn('chat: DISCORD_ALLOWED_USER_IDS and DISCORD_ALLOWED_ROLE_IDS are empty, so nobody can command the bot or approve trades on Discord');
+  }
   if (!transports.length) {
     logger.warn('chat: no Telegram or Discord configured; alerts go to the console');
     transports.push(new ConsoleTransport(opts.consoleWrite));

@@ -152,6 +152,7 @@ describe('telegram transport', () => {
     await start({ TELEGRAM_ALLOWED_USER_IDS: [] });
     expect(await command(ALICE, '/status')).toMatch(/Not authorised/);
     expect(control.calls).toEqual([]);
+    expect(log.lines().some((l) => /TELEGRAM_ALLOWED_USER_IDS is empty/.test(l.msg))).toBe(true);
   });
 
   it('a tap after expiry does not trade, and the expiry decision edits the alert', async () => {
