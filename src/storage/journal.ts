@@ -55,7 +55,10 @@ export class Journal {
   private syncing: Promise<void> | null = null;
   private closed = false;
 
-  private constructor(readonly dir: string, lastSeq: number, acked: number, private readonly onDurable: (e: JournalEntry) => void) {
+  private constructor(
+    readonly dir: string, lastSeq: number, acked: number, private readonly onDurable: (e: JournalEntry) => void,
+    private readonly segmentLimit: number,
+  ) {
     this.seq = lastSeq;
     this.acked = acked;
   }
@@ -64,7 +67,7 @@ export class Journal {
    * Opens the journal in `dir`. `onDurable` receives every entry once it is on disk, in order:
    * first the un-acknowledged tail found on disk (the replay), then each new write.
    */
-  static async open(dir: string, onDurable: (e: JournalEntry) => void): Promise<Journal> {
+  static async open(dir: string, onDurable: (e: JournalEntry) => void, opts: { segmentBytes?: number } = {}): Promise<Journal> {
     mkdirSync(dir, { recursive: true });
     const acked = Journal.readAck(dir);
     const tail: JournalEntry[] = [];
@@ -83,7 +86,7 @@ export class Journal {
       ends.set(f, end);
     }
     tail.sort((a, b) => a.seq - b.seq);
-    const j = new Journal(dir, lastSeq, acked, onDurable);
+    const j = new Journal(dir, lastSeq, acked, onDurable, opts.segmentBytes ?? SEGMENT_BYTES);
     for (const [f, end] of ends) j.segmentEnds.set(f, end);
     j.dropAckedSegments();
     for (const e of tail) onDurable(e);
@@ -155,7 +158,7 @@ export class Journal {
 
   /** A new segment at start-up (never append after a possibly torn line) and when one grows large. */
   private async rotateIfNeeded(firstSeq: number): Promise<void> {
-    if (this.fh && this.segmentBytes < SEGMENT_BYTES) return;
+    if (this.fh && this.segmentBytes < this.segmentLimit) return;
     if (this.fh) await this.fh.close();
     this.segment = `${String(firstSeq).padStart(12, '0')}.jsonl`;
     this.fh = await open(join(this.dir, this.segment), 'a');

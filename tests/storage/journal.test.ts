@@ -97,6 +97,26 @@ describe('journal', () => {
     await q.abandon();
   });
 
+  it('rolls over to new segments and deletes the ones fully applied', async () => {
+    const seen: number[] = [];
+    const j = await Journal.open(dir, (e) => seen.push(e.seq), { segmentBytes: 300 });
+    for (let i = 0; i < 12; i++) await j.append('upsertTrade', trade());
+    const segments = () => readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+    expect(segments().length).toBeGreaterThan(3);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    j.ack(9);
+    const left = segments();
+    expect(left.length).toBeLessThan(6);
+    // What remains starts at or before the first un-acknowledged entry.
+    expect(Number.parseInt(left[0], 10)).toBeLessThanOrEqual(10);
+    await j.close();
+    const replayed: number[] = [];
+    const j2 = await Journal.open(dir, (e) => replayed.push(e.seq));
+    expect(replayed).toEqual([10, 11, 12]);
+    expect((await j2.append('upsertTrade', trade())).seq).toBe(13);
+    await j2.close();
+  });
+
   it('ignores a torn last line (a write that never finished) and applies the rest', async () => {
     const db = await cloneStore();
     const { store, state } = flaky(db);
