@@ -1,7 +1,7 @@
 // Discord transport (discord.js over the gateway). Slash commands and button interactions go to
 // the shared handlers; alerts are posted to DISCORD_CHANNEL_ID over REST. discord.js waits out
 // 429s itself; every error is caught and logged so nothing escapes into the trading process.
-import { Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import { Client, DiscordAPIError, Events, REST, GatewayIntentBits, MessageFlags, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Actor } from '../handlers/auth.js';
 import type { ChatHandlers } from '../handlers/chat.js';
@@ -59,6 +59,8 @@ export function commandText(i: ChatInputCommandInteraction): string {
 export class DiscordTransport implements Transport {
   readonly name = 'discord';
   private client: Client | null = null;
+  /** Posting and editing alerts needs only REST, so it works while the gateway is reconnecting. */
+  private readonly rest: REST;
   private readonly queue: SendQueue;
   private readonly alerts = new Map<string, AlertRef>();
   private readonly abort = new AbortController();
@@ -71,6 +73,8 @@ export class DiscordTransport implements Transport {
     private readonly logger: Logger,
     private readonly hooks: TransportHooks,
   ) {
+    this.rest = new REST(cfg.apiRoot ? { api: cfg.apiRoot.replace(/\/+$/, '') } : {}).setToken(cfg.token);
+    this.rest.on('rateLimited', (info) => this.logger.warn({ route: info.route, retryAfterMs: info.retryAfter, global: info.global }, 'discord: rate limited, waiting'));
     this.queue = new SendQueue(cfg.minGapMs ?? 250, (err, label) => this.logger.error({ err: describe(err), what: label }, 'discord: send failed'));
   }
 
@@ -105,14 +109,8 @@ export class DiscordTransport implements Transport {
       const client = this.makeClient();
       this.client = client;
       try {
-        let timer: NodeJS.Timeout | undefined;
-        const readyNow = new Promise<Client<true>>((resolve, reject) => {
-          client.once(Events.ClientReady, resolve);
-          timer = setTimeout(() => reject(new Error('gateway did not become ready')), this.cfg.readyTimeoutMs ?? 30_000);
-        });
-        readyNow.catch(() => undefined);
-        const c = await client.login(this.cfg.token).then(() => readyNow).finally(() => clearTimeout(timer));
-        await client.rest.put(Routes.applicationCommands(c.application.id), { body: slashCommands() }).catch((err) => this.logger.warn({ err: describe(err) }, 'discord: registering slash commands failed'));
+        const c = await this.loginReady(client);
+        await this.rest.put(Routes.applicationCommands(c.application.id), { body: slashCommands() }).catch((err) => this.logger.warn({ err: describe(err) }, 'discord: registering slash commands failed'));
         this.ready = true;
         if (backoff.failures >= 1) this.hooks.report(this.name, `Discord connected again after ${backoff.failures} failed attempt(s)`);
         backoff.reset();
@@ -133,11 +131,30 @@ export class DiscordTransport implements Transport {
     first();
   }
 
+  /** Logs in and waits for READY; gives up after `readyTimeoutMs` or when stopped. */
+  private loginReady(client: Client): Promise<Client<true>> {
+    return new Promise((resolve, reject) => {
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        this.abort.signal.removeEventListener('abort', onAbort);
+        reject(err);
+      };
+      const onAbort = () => fail(new Error('stopped'));
+      const timer = setTimeout(() => fail(new Error('gateway did not become ready')), this.cfg.readyTimeoutMs ?? 30_000);
+      this.abort.signal.addEventListener('abort', onAbort, { once: true });
+      client.once(Events.ClientReady, (c) => {
+        clearTimeout(timer);
+        this.abort.signal.removeEventListener('abort', onAbort);
+        resolve(c);
+      });
+      client.login(this.cfg.token).catch(fail);
+    });
+  }
+
   async send(r: Reply, approvalId?: string): Promise<void> {
     const body = toDiscord(r);
-    const client = this.client ?? this.makeClient();
     const sent = (await this.queue.push(approvalId ? `alert ${approvalId}` : 'message', () =>
-      client.rest.post(Routes.channelMessages(this.cfg.channelId), { body }),
+      this.rest.post(Routes.channelMessages(this.cfg.channelId), { body }),
     )) as { id: string } | undefined;
     if (sent && approvalId) this.alerts.set(approvalId, { messageId: sent.id, lastContent: body.content });
     // Old alerts cannot be decided any more; keep the map bounded (insertion order = age).
@@ -149,10 +166,8 @@ export class DiscordTransport implements Transport {
     if (!ref || !r) return this.send(fallback);
     const body = toDiscord(r);
     if (body.content === ref.lastContent && body.components.length === 0) return;
-    const client = this.client;
-    if (!client) return;
     await this.queue.push(`edit ${approvalId}`, async () => {
-      await client.rest.patch(Routes.channelMessage(this.cfg.channelId, ref.messageId), { body });
+      await this.rest.patch(Routes.channelMessage(this.cfg.channelId, ref.messageId), { body });
       ref.lastContent = body.content;
     });
   }

@@ -164,6 +164,15 @@ describe('discord transport', () => {
     expect([...fake.messages.values()].map((m) => m.content)).toEqual(['**🔻 Closed LONG AVAXUSDT · -$8.50 (-4.20%)**\nExit 31.200 · stop loss']);
   });
 
+  it('posts alerts over REST while the gateway is not ready', async () => {
+    fake.sendReady = false;
+    chat = await startTransports(config(), control, log.logger, { minGapMs: 0, publishWaitMs: 30_000, startWaitMs: 200 });
+    await fake.waitFor(() => fake.identifies.length === 1, 'identify');
+    await chat.publish({ type: 'stop_moved', tradeId: 'T', symbol: 'BTCUSDT', direction: 'long', stopLoss: 64300, reason: 'trailing' });
+    expect([...fake.messages.values()].map((m) => m.content)).toEqual(['🛡 BTCUSDT LONG: stop moved to 64,300.00 (trailing)']);
+    expect(fake.registeredCommands).toBeNull();
+  });
+
   it('retries a failed login with back-off and reports it', async () => {
     // 5xx are retried inside discord.js; a 401 fails the login and exercises our retry loop.
     fake.injectError('GET', /^\/gateway\/bot$/, 401, 2);
