@@ -44,3 +44,12 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** Waits for `p` at most `ms`; true when it settled in time. Never rejects. */
+export async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  const giveUp = new AbortController();
+  const settled = p.then(() => true, () => true);
+  const r = await Promise.race([settled, sleep(ms, giveUp.signal).then(() => false)]);
+  giveUp.abort();
+  return r;
+}

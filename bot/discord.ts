@@ -8,7 +8,7 @@ import type { ChatHandlers } from '../handlers/chat.js';
 import { errText } from '../handlers/chat.js';
 import { COMMANDS } from '../handlers/commands.js';
 import type { Reply } from '../handlers/reply.js';
-import { Backoff, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './backoff.js';
+import { Backoff, DEFAULT_BACKOFF, sleep, within, type BackoffOptions } from './backoff.js';
 import type { Transport } from './notifier.js';
 import { toDiscord } from './render-discord.js';
 import { SendQueue } from './send-queue.js';
@@ -119,7 +119,8 @@ export class DiscordTransport implements Transport {
         return; // discord.js reconnects the gateway by itself from here on
       } catch (err) {
         this.ready = false;
-        await client.destroy().catch(() => undefined);
+        // destroy() can hang on a shard that is still identifying; do not let it stall the retries.
+        await within(client.destroy(), 2_000);
         if (this.abort.signal.aborted) break;
         const delay = backoff.take();
         this.logger.error({ err: describe(err), retryInMs: delay }, 'discord: connection failed');
@@ -227,7 +228,7 @@ export class DiscordTransport implements Transport {
     await this.queue.drain(5_000);
     this.queue.close();
     await this.loop;
-    await this.client?.destroy().catch(() => undefined);
+    if (this.client) await within(this.client.destroy(), 2_000);
     this.ready = false;
   }
 }
