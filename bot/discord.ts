@@ -153,24 +153,28 @@ export class DiscordTransport implements Transport {
   }
 
   async send(r: Reply, approvalId?: string): Promise<void> {
-    const body = toDiscord(r);
-    const sent = (await this.queue.push(approvalId ? `alert ${approvalId}` : 'message', () =>
-      this.rest.post(Routes.channelMessages(this.cfg.channelId), { body }),
-    )) as { id: string } | undefined;
-    if (sent && approvalId) this.alerts.set(approvalId, { messageId: sent.id, lastContent: body.content });
-    // Old alerts cannot be decided any more; keep the map bounded (insertion order = age).
-    if (this.alerts.size > 1000) this.alerts.delete(this.alerts.keys().next().value!);
+    // Remembering the message inside the queued task keeps later updates (also queued) in order.
+    await this.queue.push(approvalId ? `alert ${approvalId}` : 'message', () => this.post(r, approvalId));
   }
 
   async updateAlert(approvalId: string, r: Reply | undefined, fallback: Reply): Promise<void> {
-    const ref = this.alerts.get(approvalId);
-    if (!ref || !r) return this.send(fallback);
-    const body = toDiscord(r);
-    if (body.content === ref.lastContent && body.components.length === 0) return;
-    await this.queue.push(`edit ${approvalId}`, async () => {
+    await this.queue.push(`update ${approvalId}`, async () => {
+      const ref = this.alerts.get(approvalId);
+      if (!ref || !r) return this.post(fallback);
+      const body = toDiscord(r);
+      if (body.content === ref.lastContent && body.components.length === 0) return;
       await this.rest.patch(Routes.channelMessage(this.cfg.channelId, ref.messageId), { body });
       ref.lastContent = body.content;
     });
+  }
+
+  private async post(r: Reply, approvalId?: string): Promise<void> {
+    const body = toDiscord(r);
+    const sent = (await this.rest.post(Routes.channelMessages(this.cfg.channelId), { body })) as { id: string };
+    if (!approvalId) return;
+    this.alerts.set(approvalId, { messageId: sent.id, lastContent: body.content });
+    // Old alerts cannot be decided any more; keep the map bounded (insertion order = age).
+    if (this.alerts.size > 1000) this.alerts.delete(this.alerts.keys().next().value!);
   }
 
   private actor(i: Interaction): Actor {

@@ -121,23 +121,29 @@ export class TelegramTransport implements Transport {
   }
 
   async send(r: Reply, approvalId?: string): Promise<void> {
-    const m = toTelegram(r);
-    const sent = await this.queue.push(approvalId ? `alert ${approvalId}` : 'message', () =>
-      this.bot.api.sendMessage(this.cfg.chatId, m.text, {
-        parse_mode: m.parse_mode,
-        reply_markup: m.reply_markup.inline_keyboard.length ? m.reply_markup : undefined,
-        link_preview_options: { is_disabled: true },
-      }),
-    );
-    if (sent && approvalId) this.alerts.set(approvalId, { chatId: sent.chat.id, messageId: sent.message_id, lastText: m.text });
-    // Old alerts cannot be decided any more; keep the map bounded (insertion order = age).
-    if (this.alerts.size > 1000) this.alerts.delete(this.alerts.keys().next().value!);
+    // Remembering the message inside the queued task keeps later updates (also queued) in order.
+    await this.queue.push(approvalId ? `alert ${approvalId}` : 'message', () => this.post(r, approvalId));
   }
 
   async updateAlert(approvalId: string, r: Reply | undefined, fallback: Reply): Promise<void> {
-    const ref = this.alerts.get(approvalId);
-    if (!ref || !r) return this.send(fallback);
-    await this.queue.push(`edit ${approvalId}`, () => this.edit(ref, r));
+    await this.queue.push(`update ${approvalId}`, async () => {
+      const ref = this.alerts.get(approvalId);
+      if (ref && r) await this.edit(ref, r);
+      else await this.post(fallback);
+    });
+  }
+
+  private async post(r: Reply, approvalId?: string): Promise<void> {
+    const m = toTelegram(r);
+    const sent = await this.bot.api.sendMessage(this.cfg.chatId, m.text, {
+      parse_mode: m.parse_mode,
+      reply_markup: m.reply_markup.inline_keyboard.length ? m.reply_markup : undefined,
+      link_preview_options: { is_disabled: true },
+    });
+    if (!approvalId) return;
+    this.alerts.set(approvalId, { chatId: sent.chat.id, messageId: sent.message_id, lastText: m.text });
+    // Old alerts cannot be decided any more; keep the map bounded (insertion order = age).
+    if (this.alerts.size > 1000) this.alerts.delete(this.alerts.keys().next().value!);
   }
 
   private async edit(ref: AlertRef, r: Reply): Promise<void> {

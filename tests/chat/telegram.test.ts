@@ -243,6 +243,19 @@ describe('telegram transport', () => {
     expect(log.lines().some((l) => l.msg === 'telegram: handler failed')).toBe(true);
   });
 
+  it('a decision published while its alert is still queued edits that alert (order kept)', async () => {
+    chat = await startTransports(config(), control, log.logger, { minGapMs: 0, publishWaitMs: 50, pollTimeoutSeconds: 1 });
+    await fake.waitFor((r) => r.method === 'getUpdates' && r.body.timeout === 1);
+    fake.inject429('sendMessage', 1);
+    await chat.publish(signalEvent('Q1', Date.now() + 120_000)); // returns before the retried send
+    await chat.publish({ type: 'approval_decided', approvalId: 'Q1', outcome: { kind: 'expired' }, by: null });
+    await fake.waitFor((r) => r.method === 'editMessageText');
+    const texts = [...fake.messages.values()].map((m) => m.text);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toContain('LONG BTCUSDT');
+    expect(texts[0]).toContain('⌛ Expired — not traded');
+  });
+
   it('retries a message after a 429 with retry_after', async () => {
     await start();
     fake.inject429('sendMessage', 1);
