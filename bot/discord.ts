@@ -217,6 +217,7 @@ export class DiscordTransport implements Transport {
     }
     await i.deferUpdate();
     const res = await this.core.onButton(actor, i.customId);
+    if (res.dropButtons) await i.editReply({ components: [] });
     if (res.edit) {
       const body = toDiscord(res.edit);
       await i.editReply(body);

@@ -205,6 +205,9 @@ export class TelegramTransport implements Transport {
     const res = await work;
     if (quick) await answer(res.toast);
     const msg = ctx.callbackQuery?.message;
+    if (res.dropButtons && msg) {
+      await this.bot.api.editMessageReplyMarkup(msg.chat.id, msg.message_id, { reply_markup: { inline_keyboard: [] } }).catch((err) => this.logger.warn({ err: describe(err) }, 'telegram: removing buttons failed'));
+    }
     if (res.edit && msg) {
       const ref = res.approvalId ? this.alerts.get(res.approvalId) : undefined;
       const target: AlertRef = ref && ref.messageId === msg.message_id ? ref : { chatId: msg.chat.id, messageId: msg.message_id, lastText: '' };

@@ -87,7 +87,7 @@ export function decisionToast(o: ApprovalOutcome): string {
     case 'expired':
       return 'Too late: this signal expired';
     case 'already_decided':
-      return `Already decided (${o.status}) — nothing changed`;
+      return o.status === 'unknown' ? 'This signal is no longer pending — nothing changed' : `Already decided (${o.status}) — nothing changed`;
   }
 }
 

@@ -28,6 +28,8 @@ export interface ButtonResult {
   toast: string;
   /** New content for the tapped message; absent = leave it as it is. */
   edit?: Reply;
+  /** Remove the buttons of the tapped message, keeping its text (when there is no `edit`). */
+  dropButtons?: boolean;
   /** The approval this tap decided (transports then update their other copies). */
   approvalId?: string;
 }
@@ -146,7 +148,8 @@ export class ChatHandlers {
           this.logger.info({ approvalId: action.approvalId, action: action.kind, outcome: outcome.kind, platform: actor.platform, userId: actor.userId }, 'chat: approval tap');
           if (isFinal(outcome)) this.recordDecision(action.approvalId, outcome, by);
           const edit = this.alertReply(action.approvalId) ?? (isFinal(outcome) ? reply([text(decisionLine({ outcome, by }))]) : undefined);
-          return { toast: decisionToast(outcome), edit, approvalId: action.approvalId };
+          // A stale alert (e.g. from before a restart) loses its buttons so nobody keeps tapping it.
+          return { toast: decisionToast(outcome), edit, dropButtons: !edit, approvalId: action.approvalId };
         }
         case 'cancel': {
           const r = this.confirmations.take(action.nonce, actor, this.now());

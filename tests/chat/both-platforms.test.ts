@@ -116,6 +116,29 @@ describe('both platforms', () => {
     expect([...dc.messages.values()].at(-1)!.content).toBe('Signal OLD-1: ⌛ Expired — not traded');
   });
 
+  it('a tap on an alert from before a restart says so and removes its buttons on both platforms', async () => {
+    chat = await startTransports(config(), control, log.logger, opts);
+    await dc.waitFor(() => dc.registeredCommands !== null);
+    // Messages with buttons that this process did not send (the runtime no longer knows the approval).
+    await chat.publish({ type: 'error', message: 'placeholder' });
+    const tgOld = [...tg.messages.values()].at(-1)!;
+    tgOld.reply_markup = { inline_keyboard: [[{ text: '✅ Approve', callback_data: 'ap:GONE' }]] };
+    const dcOld = [...dc.messages.values()].at(-1)!;
+    dcOld.components = [{ type: 1, components: [{ type: 2, style: 3, label: '✅ Approve', custom_id: 'ap:GONE' }] }];
+
+    const id = tg.pushCallback(TG_ALICE, tgOld.message_id, 'ap:GONE');
+    await tg.waitFor((r) => r.method === 'editMessageReplyMarkup');
+    expect(tg.answers.get(id)!.text).toBe('This signal is no longer pending — nothing changed');
+    expect(tg.messages.get(tgOld.message_id)!.reply_markup.inline_keyboard).toEqual([]);
+    expect(tg.messages.get(tgOld.message_id)!.text).toBe('⚠️ placeholder');
+
+    const tap = await dc.settled(dc.pushButton(DC_ALICE, dcOld.id, 'ap:GONE'), { followUp: true });
+    expect(tap.followUps[0].content).toBe('This signal is no longer pending — nothing changed');
+    expect(dc.messages.get(dcOld.id)!.components).toEqual([]);
+    expect(dc.messages.get(dcOld.id)!.content).toBe('⚠️ placeholder');
+    expect(control.executions).toBe(0);
+  });
+
   it('a Discord that cannot log in is retried and reported on Telegram, which keeps working', async () => {
     chat = await startTransports(config({ DISCORD_BOT_TOKEN: 'wrong-token' }), control, log.logger, opts);
     await tg.waitFor((r) => r.method === 'sendMessage' && /Discord connection failed/.test(r.body.text));
