@@ -49,6 +49,7 @@ export class TelegramTransport implements Transport {
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
   private connected = false;
+  private startedOnce = false;
   private readonly inflight = new Set<Promise<void>>();
 
   constructor(
@@ -91,12 +92,14 @@ export class TelegramTransport implements Transport {
           .setMyCommands(COMMANDS.map((c) => ({ command: c.name, description: c.description })))
           .catch((err) => this.logger.warn({ err: describe(err) }, 'telegram: setMyCommands failed'));
         await this.bot.start({
-          // Commands sent while the bot was down are not executed on start.
-          drop_pending_updates: true,
+          // Commands sent while the process was down are not executed on start; after a reconnect
+          // within the same run they are (taps are re-checked by the runtime anyway).
+          drop_pending_updates: !this.startedOnce,
           allowed_updates: ['message', 'callback_query'],
           timeout: this.cfg.pollTimeoutSeconds ?? 30,
           onStart: (info) => {
             this.connected = true;
+            this.startedOnce = true;
             if (backoff.failures >= 1) this.hooks.report(this.name, `Telegram connected again after ${backoff.failures} failed attempt(s)`);
             backoff.reset();
             this.logger.info({ bot: info.username }, 'telegram: connected, polling');

@@ -267,6 +267,14 @@ describe('telegram transport', () => {
     expect(log.lines().some((l) => /rate limited/.test(l.msg) && l.retryAfterSeconds === 1)).toBe(true);
   });
 
+  it('resumes polling after a 409 conflict (another instance polled the same token)', async () => {
+    await start();
+    fake.injectError('getUpdates', 409, 'Conflict: terminated by other getUpdates request');
+    await fake.waitFor(() => log.lines().some((l) => l.msg === 'telegram: connection failed' && /409/.test(l.err)));
+    expect(await command(ALICE, '/status')).toContain('Running');
+    expect(fake.calls('deleteWebhook').map((r) => r.body.drop_pending_updates)).toEqual([true, false]);
+  });
+
   it('retries connecting with back-off and reports it; publishing never throws meanwhile', async () => {
     fake.injectError('getMe', 502, 'Bad Gateway', 3);
     chat = await startTransports(config(), control, log.logger, { minGapMs: 0, publishWaitMs: 30_000, pollTimeoutSeconds: 1, backoff: { initialMs: 20, maxMs: 100 } });
