@@ -278,7 +278,7 @@ export class Runtime {
 
   private async askApproval(signal: Signal): Promise<void> {
     const now = this.clock();
-    const id = randomUUID().slice(0, 8);
+    const id = randomUUID();
     const record: ApprovalRecord = {
       id, signal_id: uuidFor('signal', signal.id, this.opts.tradingMode), payload: signal, status: 'pending', decided_by: null,
       messages: [], expires_at: new Date(now + this.opts.approvalTimeoutSeconds * 1000), created_at: new Date(now), updated_at: new Date(now),
