@@ -17,7 +17,7 @@ export function adapterFor(fake: FakeBybit, opts: Partial<BybitExchangeOptions> 
 }
 
 /** Resolves when `pred` holds, polling every 10 ms; rejects with `what` after `ms`. */
-export async function until(pred: () => boolean | Promise<boolean>, what: string, ms = 5_000): Promise<void> {
+export async function until(pred: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await pred()) return;

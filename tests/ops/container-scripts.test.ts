@@ -1,7 +1,7 @@
 // The two shell scripts the image runs: the onnxruntime prune (on a fake package tree) and the
 // entrypoint (exec with the exit code; as root: hand DATA_DIR over and drop privileges).
 import { describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -78,7 +78,13 @@ describe('docker-entrypoint.sh', () => {
 
   it('execs the command in place and passes its exit code through', () => {
     // as an unprivileged user (what the image does by default) when we can switch to one
-    const cmd = isRoot ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', 'sh', entry] : ['sh', entry];
+    // The checkout may sit in a 0700 folder the dropped user cannot enter: run a readable copy.
+    const dir = mkdtempSync(join(tmpdir(), 'smc-entry-exec-'));
+    chmodSync(dir, 0o755);
+    const script = join(dir, 'docker-entrypoint.sh');
+    copyFileSync(entry, script);
+    chmodSync(script, 0o755);
+    const cmd = isRoot ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', 'sh', script] : ['sh', script];
     const r = spawnSync(cmd[0], [...cmd.slice(1), 'sh', '-c', 'echo "uid=$(id -u) args=$0 $1"; exit 7', 'a b', 'c'], { encoding: 'utf8' });
     expect(r.status).toBe(7);
     expect(r.stdout).toContain('args=a b c');
