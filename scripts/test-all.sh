@@ -32,10 +32,15 @@ export SMC_PG_BIN="$PGBIN"
 echo "== typecheck"
 npx tsc --noEmit -p .
 
-echo "== tests"
+rm -f vitest-report.json pytest-report.xml
+echo "== tests (TypeScript: vitest)"
 set +e
 npm test -- --reporter=default --reporter=json --outputFile=vitest-report.json
 rc=$?
+echo "== tests (Python: ml/)"
+npm run --silent test:ml -- --junitxml=pytest-report.xml
+rc_py=$?
 set -e
-node -e "const r=require('./vitest-report.json');console.log(r.numPassedTests+' passed, '+r.numFailedTests+' failed'+((r.numPendingTests+r.numTodoTests)?', '+(r.numPendingTests+r.numTodoTests)+' skipped':''))"
-exit $rc
+node scripts/test-summary.mjs vitest-report.json pytest-report.xml
+if [ $rc -ne 0 ]; then exit $rc; fi
+exit $rc_py

@@ -56,16 +56,25 @@ export async function startApp(o: AppOptions): Promise<App> {
     throw new UserError(`cannot listen on PORT=${env.PORT}: ${(e as Error).message}`);
   }) : null;
 
-  const store = await openStore(env);
-  await store.migrate();
+  const store = await openStore(env); // migrates, or defers the migrations while the database is down
   const holder = `${tradingMode}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const account = tradingMode === 'replay' || tradingMode === 'paper' ? `${tradingMode}:${env.DATA_DIR}` : `bybit-${env.TRADING_MODE}:${env.BYBIT_API_KEY.slice(0, 6)}`;
   // A deploy starts the new process while the old one still trades: wait in standby (healthy,
   // not trading) until the old one releases the lease or lets it expire.
-  while (!(await store.acquireLease(holder, 60_000, account))) {
-    standby = `standby: another SMC Ultra process is trading this account (${account}); waiting for its lease`;
+  // A database that is down at start cannot tell whether another process trades: wait for it
+  // (positions keep their exchange-side stops) rather than risk two traders on one account.
+  let leaseWait = 5_000;
+  for (;;) {
+    const got = await store.acquireLease(holder, 60_000, account).catch((e: Error) => e);
+    if (got === true) break;
+    if (got instanceof Error) {
+      standby = `standby: the database is unreachable (${got.message}); cannot take the trading lease for ${account} — retrying in ${leaseWait / 1000}s`;
+    } else {
+      standby = `standby: another SMC Ultra process is trading this account (${account}); waiting for its lease`;
+    }
     logger.warn(standby);
-    await new Promise((r) => setTimeout(r, 5_000));
+    await new Promise((r) => setTimeout(r, leaseWait));
+    leaseWait = got instanceof Error ? Math.min(leaseWait * 2, 60_000) : 5_000;
   }
   standby = null;
 

@@ -4,6 +4,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } f
 import { join } from 'node:path';
 
 export class DataDirInUseError extends Error {
+  /** Printed as one line by the CLI. */
+  readonly userFacing = true;
   constructor(readonly dir: string, readonly pid: number) {
     super(`data directory ${dir} is in use by process ${pid} (DATA_DIR); stop it or use another DATA_DIR`);
     this.name = 'DataDirInUseError';

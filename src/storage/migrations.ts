@@ -39,3 +39,16 @@ export const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrat
 
 /** Serialises concurrent migrators (two deploys starting at once) on PostgreSQL. */
 export const MIGRATION_LOCK = 'SELECT pg_advisory_xact_lock(736174001)';
+
+/** sql/<name>.sql differs from the file that was applied to this database. */
+export class MigrationChangedError extends Error {
+  /** Printed as one line by the CLI. */
+  readonly userFacing = true;
+  constructor(readonly migration: string, readonly applied: string, readonly file: string) {
+    super(
+      `migration ${migration} was changed after it was applied to this database (checksum ${applied} applied, ${file} in sql/): ` +
+        'restore the original file and put the change in a new numbered migration',
+    );
+    this.name = 'MigrationChangedError';
+  }
+}

@@ -9,7 +9,7 @@ import {
   toApproval, toBotState, toCoinPerformance, toConfidenceBucket, toDailyStats, toFactorPerformance, toMlFeatures,
   toOrder, toSignal, toTrade, type Row,
 } from './rows.js';
-import { CREATE_MIGRATIONS_TABLE, MIGRATION_LOCK, loadMigrations, type Migration } from './migrations.js';
+import { CREATE_MIGRATIONS_TABLE, MIGRATION_LOCK, MigrationChangedError, loadMigrations, type Migration } from './migrations.js';
 
 /** One connection (or transaction) that runs statements. */
 export interface SqlConn {
@@ -61,8 +61,12 @@ export abstract class SqlStore implements Store {
     for (const m of migrations) {
       const done = await this.inTransaction(async (c) => {
         await c.query(MIGRATION_LOCK);
-        const seen = await c.query('SELECT 1 FROM schema_migrations WHERE name = $1', [m.name]);
-        if (seen.length) return false;
+        const seen = await c.query('SELECT checksum FROM schema_migrations WHERE name = $1', [m.name]);
+        if (seen.length) {
+          // An applied migration never changes: a schema change is a new numbered file.
+          if (seen[0].checksum !== m.checksum) throw new MigrationChangedError(m.name, String(seen[0].checksum), m.checksum);
+          return false;
+        }
         await c.exec(m.sql);
         await c.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [m.name, m.checksum]);
         return true;

@@ -39,6 +39,21 @@ describe('migrations on PGlite', () => {
     }
   });
 
+  it('refuses to run when an applied migration file was edited, naming it', async () => {
+    const fresh = PgliteStore.fromInstance(await PGlite.create());
+    try {
+      const migrations = loadMigrations();
+      await fresh.migrate(migrations);
+      const edited = migrations.map((m, i) => (i === 1 ? { ...m, sql: m.sql + '\n-- edited', checksum: 'ffffffffffffffff' } : m));
+      await expect(fresh.migrate(edited)).rejects.toThrow(
+        new RegExp(`migration ${migrations[1].name} was changed after it was applied.*new numbered migration`),
+      );
+      expect(await fresh.migrate(migrations)).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('refuses a second bot_state row and a duplicate orderLinkId', async () => {
     await expect(store.db.query(`INSERT INTO bot_state (id, mode) VALUES (false, 'auto')`)).rejects.toThrow(/check/i);
     await store.db.query(`INSERT INTO orders (id, order_link_id, symbol, side, order_type, purpose, qty, status)
