@@ -7,6 +7,8 @@ import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PgliteStore } from '../../src/storage/pglite-store.js';
+import { loadMigrations } from '../../src/storage/migrations.js';
 
 const SMC = resolve(__dirname, '../../bin/smc.js');
 const children: ChildProcess[] = [];
@@ -82,6 +84,14 @@ describe('smc run without network', () => {
 
     a.child.kill('SIGTERM');
     expect(await a.exited).toBe(0);
+
+    // With no database configured it created DATA_DIR with the embedded database and its tables.
+    const store = await PgliteStore.open(dataDir);
+    try {
+      expect(await store.appliedMigrations()).toEqual(loadMigrations().map((m) => m.name));
+    } finally {
+      await store.close();
+    }
   }, 120_000);
 
   it('a database that is down at start: standby with a clear reason, never trading without the lease', async () => {
