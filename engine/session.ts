@@ -140,6 +140,8 @@ export class TradingSession {
   private readonly byOrder = new Map<string, LiveTrade>();
   private readonly seenExec = new Set<string>();
   private candidates: { signal: Signal; analyzer: SymbolAnalyzer }[] = [];
+  /** Coins that get no new entries (left the coin universe); see setScanning. */
+  private readonly unscanned = new Set<string>();
   private commands: SessionCommand[] = [];
   private events: SessionEvent[] = [];
   private readonly baseMs: number;
@@ -154,22 +156,49 @@ export class TradingSession {
   constructor(private readonly opts: SessionOptions) {
     this.baseMs = TF_MS[opts.baseTf];
     this.equity = opts.params.initial_equity;
-    for (const symbol of opts.symbols) {
-      const coin = coinConfig(symbol, opts.coins);
-      const a = new SymbolAnalyzer(symbol, coin, opts.params, {
-        baseTf: opts.baseTf,
-        exchangeMaxLeverage: opts.instruments?.[symbol]?.maxLeverage,
-        sink: opts.sink?.(symbol),
-        onEvaluation: opts.onEvaluation ? (e) => opts.onEvaluation!(symbol, e) : undefined,
-      });
-      this.warnings.push(...a.warnings);
-      this.analyzers.set(symbol, a);
-      this.hourly.set(symbol, {
-        agg: opts.baseTf === '1h' ? null : new Aggregator(opts.baseTf, '1h'),
-        returns: new ReturnsWindow(opts.params.correlation_bars),
-        lastClose: NaN,
-      });
-    }
+    for (const symbol of opts.symbols) this.track(symbol);
+  }
+
+  /**
+   * Adds a coin to a running session (coin universe refresh). Warm it up (`warmUp`) before its
+   * first `onCandle`. A coin already tracked is left as it is; returns whether it was added.
+   */
+  addSymbol(symbol: string, coin?: CoinConfig): boolean {
+    if (this.analyzers.has(symbol)) return false;
+    if (coin) this.opts.coins = { ...this.opts.coins, [symbol]: coin };
+    this.track(symbol);
+    return true;
+  }
+
+  /**
+   * Coin universe: a coin that left the top N is no longer scanned for new entries; its candles
+   * still update the analysis and manage its open trade. `true` scans it again.
+   */
+  setScanning(symbol: string, scanning: boolean): void {
+    if (scanning) this.unscanned.delete(symbol);
+    else this.unscanned.add(symbol);
+  }
+
+  isScanning(symbol: string): boolean {
+    return this.analyzers.has(symbol) && !this.unscanned.has(symbol);
+  }
+
+  private track(symbol: string): void {
+    const opts = this.opts;
+    const coin = coinConfig(symbol, opts.coins);
+    const a = new SymbolAnalyzer(symbol, coin, opts.params, {
+      baseTf: opts.baseTf,
+      exchangeMaxLeverage: opts.instruments?.[symbol]?.maxLeverage,
+      sink: opts.sink?.(symbol),
+      onEvaluation: opts.onEvaluation ? (e) => opts.onEvaluation!(symbol, e) : undefined,
+    });
+    this.warnings.push(...a.warnings);
+    this.analyzers.set(symbol, a);
+    this.hourly.set(symbol, {
+      agg: opts.baseTf === '1h' ? null : new Aggregator(opts.baseTf, '1h'),
+      returns: new ReturnsWindow(opts.params.correlation_bars),
+      lastClose: NaN,
+    });
   }
 
   get openTradeCount(): number {
@@ -258,7 +287,7 @@ export class TradingSession {
     const a = this.analyzers.get(symbol);
     if (!a) return;
     const ev = a.onBaseCandle(c);
-    if (!ev) return;
+    if (!ev || this.unscanned.has(symbol)) return;
     const sig = a.candidate(ev);
     if (!sig) return;
     if (this.opts.mlScore) sig.mlProbability = this.opts.mlScore(sig, a);

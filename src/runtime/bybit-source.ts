@@ -3,6 +3,7 @@ import type { Timeframe } from '../../engine/timeframe.js';
 import type { Candle } from '../../engine/types.js';
 import type { ExchangeEvent, ExchangePort, Instrument, Ticker } from '../exchange/port.js';
 import type { CandleSource } from './simulated-exchange.js';
+import type { SymbolStreamer } from './universe.js';
 
 export class ExchangeCandleSource implements CandleSource {
   constructor(private readonly exchange: ExchangePort) {}
@@ -21,6 +22,13 @@ export class ExchangeCandleSource implements CandleSource {
 
   tickers(symbols?: string[]): Promise<Ticker[]> {
     return this.exchange.tickers(symbols);
+  }
+
+  /** Coin universe: more symbols on the running stream. */
+  addSymbols(symbols: string[]): Promise<void> {
+    const ex = this.exchange as ExchangePort & Partial<SymbolStreamer>;
+    if (typeof ex.addSymbols !== 'function') return Promise.reject(new Error(`the ${ex.name} venue cannot add symbols while streaming`));
+    return ex.addSymbols(symbols);
   }
 
   stop(): Promise<void> {

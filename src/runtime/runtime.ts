@@ -7,6 +7,7 @@ import { TF_MS, type Timeframe } from '../../engine/timeframe.js';
 import { coinConfig, type CoinConfig, type EngineParams } from '../../engine/params.js';
 import type { Signal, SignalFate } from '../../engine/types.js';
 import type { ExchangeEvent, ExchangePort, Fill, Instrument } from '../exchange/port.js';
+import type { SymbolStreamer } from './universe.js';
 import type { ApprovalRecord, Store } from '../storage/store.js';
 import type { BotControl, BotEvent, ExecutionMode } from '../../handlers/control.js';
 import type { Logger } from '../log.js';
@@ -377,17 +378,17 @@ export class Runtime {
     }
   }
 
-  private async warmUp(): Promise<void> {
+  private async warmUp(symbols: string[] = this.opts.symbols): Promise<void> {
     const p = this.opts.params;
     const base = TF_MS[this.opts.baseTf];
     let need = 0;
-    for (const s of this.opts.symbols) {
+    for (const s of symbols) {
       const c = coinConfig(s, this.opts.coins);
       need = Math.max(need, TF_MS[c.htf_timeframe] * (p.ema_slow + 5), TF_MS[c.mtf_timeframe] * (p.correlation_bars + 20), 3_600_000 * (p.correlation_bars + 2));
     }
     const to = Math.floor(this.clock() / base) * base;
     const from = to - need;
-    for (const symbol of this.opts.symbols) {
+    for (const symbol of symbols) {
       const candles = await this.opts.exchange.klines(symbol, this.opts.baseTf, from, to);
       for (const c of candles) this.session.warmUp(symbol, c);
       if (candles.length) {
@@ -397,6 +398,34 @@ export class Runtime {
       }
       this.log.info({ symbol, candles: candles.length }, 'warm-up done');
     }
+  }
+
+  /**
+   * Coin universe: adds coins to the running bot — each gets `coins[symbol]` or the default coin
+   * config, is warmed up by REST like at start (when backfilling), then streamed. Coins already
+   * traded are skipped; returns the ones added. The venue must support adding symbols mid-stream.
+   */
+  async addSymbols(symbols: string[], coins: Record<string, CoinConfig> = {}): Promise<string[]> {
+    const fresh = [...new Set(symbols)].filter((s) => !this.opts.symbols.includes(s));
+    if (!fresh.length || this.stopping) return [];
+    const ex = this.opts.exchange as ExchangePort & Partial<SymbolStreamer>;
+    if (typeof ex.addSymbols !== 'function') throw new Error(`the ${ex.name} venue cannot add coins while streaming`);
+    for (const i of await ex.instruments(fresh)) this.instruments.set(i.symbol, i);
+    const configs = Object.fromEntries(fresh.map((s) => [s, coins[s] ?? coinConfig(s, this.opts.coins)]));
+    this.opts.coins = { ...this.opts.coins, ...configs };
+    // Not yet in `symbols`, so no candle of these coins reaches the session before its warm-up.
+    // A coin the session already has (an earlier attempt failed to subscribe) is not fed twice.
+    const cold = fresh.filter((s) => this.session.addSymbol(s, configs[s]));
+    if (this.opts.backfill && cold.length) await this.warmUp(cold);
+    this.opts.symbols = [...this.opts.symbols, ...fresh];
+    try {
+      await ex.addSymbols(fresh);
+    } catch (err) {
+      this.opts.symbols = this.opts.symbols.filter((s) => !fresh.includes(s));
+      throw err;
+    }
+    this.log.info({ symbols: fresh }, 'coin universe: streaming added coins');
+    return fresh;
   }
 
   async stop(): Promise<void> {

@@ -17,6 +17,8 @@ export interface CandleSource {
   instruments(symbols?: string[]): Promise<Instrument[]>;
   tickers(symbols?: string[]): Promise<Ticker[]>;
   stop(): Promise<void>;
+  /** Live sources only: more symbols on the running stream (coin universe). */
+  addSymbols?(symbols: string[]): Promise<void>;
 }
 
 export class SimulatedExchange implements ExchangePort {
@@ -109,6 +111,12 @@ export class SimulatedExchange implements ExchangePort {
       }
       await onEvent(e);
     });
+  }
+
+  /** Coin universe (paper): the source streams more symbols; replay cannot. */
+  async addSymbols(symbols: string[]): Promise<void> {
+    if (!this.source.addSymbols) throw new Error(`the ${this.name} venue cannot add symbols while streaming`);
+    await this.source.addSymbols(symbols);
   }
 
   /** Resolves when a finite source (replay) has delivered its last candle. */

@@ -330,6 +330,16 @@ export class BybitExchange implements ExchangePort {
     await this.stream.start(symbols, tf, o.mode !== 'public');
   }
 
+  /** Streams more symbols' klines on the running subscription (coin universe); private streams are untouched. */
+  async addSymbols(symbols: string[]): Promise<void> {
+    const sub = this.sub;
+    if (!sub || !this.stream) throw new Error('addSymbols: subscribe first');
+    const fresh = [...new Set(symbols)].filter((s) => !sub.symbols.includes(s));
+    if (!fresh.length) return;
+    await this.stream.addKlines(fresh, sub.tf);
+    this.sub = { ...sub, symbols: [...sub.symbols, ...fresh] }; // resync after a reconnect covers them too
+  }
+
   async close(): Promise<void> {
     this.stream?.close();
     this.stream = undefined;

@@ -58,6 +58,14 @@ export class BybitStream {
     this.watchdog.unref();
   }
 
+  /** Adds kline topics to the running public connection (bybit-api resubscribes them after reconnects). */
+  async addKlines(symbols: string[], tf: Timeframe): Promise<void> {
+    if (this.closed) throw new Error('the Bybit stream is closed');
+    if (!symbols.length) return;
+    const pub = this.client('public');
+    await withTimeout(Promise.all(pub.subscribeV5(symbols.map((s) => `kline.${INTERVAL[tf]}.${s}`), 'linear')), this.o.subscribeTimeoutMs, 'websocket subscribe');
+  }
+
   close(): void {
     this.closed = true;
     if (this.watchdog) clearInterval(this.watchdog);

@@ -149,7 +149,7 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
       case '/v5/market/tickers': {
         const list = [...state.instruments.keys()].filter((s) => !q.symbol || s === q.symbol).map((s) => {
           const p = state.price(s);
-          return { symbol: s, lastPrice: String(p), bid1Price: String(p - 0.1), ask1Price: String(p + 0.1), markPrice: String(p), indexPrice: String(p), turnover24h: '123456789', fundingRate: '0.0001', nextFundingTime: '0' };
+          return { symbol: s, lastPrice: String(p), bid1Price: String(p - 0.1), ask1Price: String(p + 0.1), markPrice: String(p), indexPrice: String(p), turnover24h: String(state.turnover.get(s) ?? 123456789), fundingRate: '0.0001', nextFundingTime: '0' };
         });
         return ok({ category: 'linear', list });
       }

@@ -83,6 +83,8 @@ export class FakeBybitState {
   readonly positions = new Map<string, FakePosition>();
   readonly executions: FakeExecution[] = [];
   readonly leverage = new Map<string, number>();
+  /** 24h turnover (USDT) the tickers answer reports per symbol; 123456789 when unset. */
+  readonly turnover = new Map<string, number>();
   wallet = { equity: 10_000, available: 10_000 };
   /** Applied to the next market orders while set. */
   partialFills: PartialFillPlan | null = null;
