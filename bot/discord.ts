@@ -8,6 +8,7 @@ import type { ChatHandlers } from '../handlers/chat.js';
 import { errText } from '../handlers/chat.js';
 import { COMMANDS } from '../handlers/commands.js';
 import type { Reply } from '../handlers/reply.js';
+import type { AlertRefBook } from './alert-refs.js';
 import { Backoff, DEFAULT_BACKOFF, sleep, within, type BackoffOptions } from './backoff.js';
 import type { Transport } from './notifier.js';
 import { toDiscord } from './render-discord.js';
@@ -26,6 +27,7 @@ export interface DiscordConfig {
 }
 
 interface AlertRef {
+  channelId: string;
   messageId: string;
   lastContent: string;
 }
@@ -72,6 +74,7 @@ export class DiscordTransport implements Transport {
     private readonly core: ChatHandlers,
     private readonly logger: Logger,
     private readonly hooks: TransportHooks,
+    private readonly refs: AlertRefBook | null = null,
   ) {
     this.rest = new REST(cfg.apiRoot ? { api: cfg.apiRoot.replace(/\/+$/, '') } : {}).setToken(cfg.token);
     this.rest.on('rateLimited', (info) => this.logger.warn({ route: info.route, retryAfterMs: info.retryAfter, global: info.global }, 'discord: rate limited, waiting'));
@@ -157,22 +160,32 @@ export class DiscordTransport implements Transport {
     await this.queue.push(approvalId ? `alert ${approvalId}` : 'message', () => this.post(r, approvalId));
   }
 
-  async updateAlert(approvalId: string, r: Reply | undefined, fallback: Reply): Promise<void> {
+  async updateAlert(approvalId: string, r: Reply | undefined, fallback: Reply | undefined): Promise<void> {
     await this.queue.push(`update ${approvalId}`, async () => {
-      const ref = this.alerts.get(approvalId);
-      if (!ref || !r) return this.post(fallback);
+      const ref = this.alerts.get(approvalId) ?? (await this.storedRef(approvalId));
+      if (!ref || !r) return fallback ? this.post(fallback) : undefined;
       const body = toDiscord(r);
       if (body.content === ref.lastContent && body.components.length === 0) return;
-      await this.rest.patch(Routes.channelMessage(this.cfg.channelId, ref.messageId), { body });
+      await this.rest.patch(Routes.channelMessage(ref.channelId, ref.messageId), { body });
       ref.lastContent = body.content;
     });
+  }
+
+  /** The alert's message as stored before a restart. */
+  private async storedRef(approvalId: string): Promise<AlertRef | undefined> {
+    const s = await this.refs?.find(approvalId, 'discord');
+    if (!s) return undefined;
+    const ref: AlertRef = { channelId: s.chatId, messageId: s.messageId, lastContent: '' };
+    this.alerts.set(approvalId, ref);
+    return ref;
   }
 
   private async post(r: Reply, approvalId?: string): Promise<void> {
     const body = toDiscord(r);
     const sent = (await this.rest.post(Routes.channelMessages(this.cfg.channelId), { body })) as { id: string };
     if (!approvalId) return;
-    this.alerts.set(approvalId, { messageId: sent.id, lastContent: body.content });
+    this.alerts.set(approvalId, { channelId: this.cfg.channelId, messageId: sent.id, lastContent: body.content });
+    this.refs?.remember(approvalId, { platform: 'discord', chatId: this.cfg.channelId, messageId: sent.id });
     // Old alerts cannot be decided any more; keep the map bounded (insertion order = age).
     if (this.alerts.size > 1000) this.alerts.delete(this.alerts.keys().next().value!);
   }

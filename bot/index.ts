@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Env } from '../src/config/env.js';
 import { ChatHandlers } from '../handlers/chat.js';
 import type { BotControl } from '../handlers/control.js';
+import { AlertRefBook, type ApprovalStore } from './alert-refs.js';
 import { sleep, type BackoffOptions } from './backoff.js';
 import { DiscordTransport } from './discord.js';
 import { ConsoleTransport, FanOutNotifier, type Notifier, type Transport } from './notifier.js';
@@ -40,17 +41,23 @@ export interface TransportOptions {
   publishWaitMs?: number;
   /** Longest wait for the transports' first connection attempts (default 15 s). */
   startWaitMs?: number;
+  /** The store's approvals: alert message ids are kept there so edits survive a restart. */
+  approvals?: ApprovalStore;
 }
 
 export interface StartedTransports extends Notifier {
   readonly transports: Transport[];
   readonly handlers: ChatHandlers;
+  /** How many alerts that expired while the bot was down were closed out at start (resolves when done). */
+  readonly closedOut: Promise<number>;
 }
 
 export async function startTransports(config: ChatConfig, control: BotControl, logger: Logger, opts: TransportOptions = {}): Promise<StartedTransports> {
+  const refs = new AlertRefBook(opts.approvals ?? null, logger, opts.now);
   const handlers = new ChatHandlers({
     control,
     logger,
+    approvals: opts.approvals ? refs : undefined,
     now: opts.now,
     confirmTtlMs: opts.confirmTtlMs,
     allow: {
@@ -78,6 +85,7 @@ export async function startTransports(config: ChatConfig, control: BotControl, l
         handlers,
         logger.child({ transport: 'telegram' }),
         hooks,
+        refs,
       ),
     );
   }
@@ -88,6 +96,7 @@ export async function startTransports(config: ChatConfig, control: BotControl, l
         handlers,
         logger.child({ transport: 'discord' }),
         hooks,
+        refs,
       ),
     );
   }
@@ -108,9 +117,15 @@ export async function startTransports(config: ChatConfig, control: BotControl, l
   await Promise.race([Promise.all(transports.map((t) => t.start?.())), sleep(opts.startWaitMs ?? 15_000, giveUp.signal)]);
   giveUp.abort();
   const fan = notifier;
+  // In the background: a slow store must not hold up trading.
+  const closedOut = fan.closeOutExpired(refs).catch((err) => {
+    logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'chat: closing out expired alerts failed');
+    return 0;
+  });
   return {
     transports,
     handlers,
+    closedOut,
     publish: (e) => fan.publish(e),
     stop: () => fan.stop(),
   };

@@ -6,6 +6,7 @@ import { decisionNote, eventMessage } from '../handlers/alerts.js';
 import type { ChatHandlers } from '../handlers/chat.js';
 import type { BotEvent } from '../handlers/control.js';
 import { toPlainText, type Reply } from '../handlers/reply.js';
+import type { AlertRefBook } from './alert-refs.js';
 import { sleep } from './backoff.js';
 
 export interface Notifier {
@@ -20,8 +21,8 @@ export interface Transport {
   start?(): Promise<void>;
   /** Sends a message; `approvalId` marks the alert of a pending approval (kept for later edits). */
   send(r: Reply, approvalId?: string): Promise<void>;
-  /** Shows the current state of an alert: edits its message, or sends `fallback` when it has none. */
-  updateAlert(approvalId: string, r: Reply | undefined, fallback: Reply): Promise<void>;
+  /** Shows the current state of an alert: edits its message, or sends `fallback` when it has none (nothing without one). */
+  updateAlert(approvalId: string, r: Reply | undefined, fallback: Reply | undefined): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +44,7 @@ export class FanOutNotifier implements Notifier {
       }
       if (e.type === 'approval_decided') {
         this.core.recordDecision(e.approvalId, e.outcome, e.by);
+        await this.core.restore(e.approvalId); // an alert sent before a restart
         await this.refreshAlert(e.approvalId);
         return;
       }
@@ -60,6 +62,23 @@ export class FanOutNotifier implements Notifier {
     if (!fallback) return;
     const r = this.core.alertReply(approvalId);
     await this.each((t) => (t === except ? Promise.resolve() : t.updateAlert(approvalId, r, fallback)));
+  }
+
+  /**
+   * Alerts whose approval window closed while the process was down: the runtime closes them out
+   * as expired on start, without an event, so their messages are edited here (buttons removed).
+   */
+  async closeOutExpired(refs: AlertRefBook): Promise<number> {
+    const stale = await refs.expiredWhileDown();
+    for (const a of stale) {
+      this.core.recordDecision(a.id, { kind: 'expired' }, null);
+      await this.core.restore(a.id);
+      const r = this.core.alertReply(a.id);
+      // Only where the alert was posted: a platform that never showed it gets no loose note.
+      await this.each((t) => t.updateAlert(a.id, r, undefined));
+    }
+    if (stale.length) this.logger.info({ alerts: stale.length }, 'chat: closed out alerts that expired while the bot was down');
+    return stale.length;
   }
 
   async stop(): Promise<void> {
@@ -89,8 +108,9 @@ export class ConsoleTransport implements Transport {
     this.write(`── SMC Ultra ──\n${toPlainText(r)}`);
   }
 
-  async updateAlert(_approvalId: string, r: Reply | undefined, fallback: Reply): Promise<void> {
-    this.write(`── SMC Ultra ──\n${toPlainText(fallback ?? r)}`);
+  async updateAlert(_approvalId: string, r: Reply | undefined, fallback: Reply | undefined): Promise<void> {
+    const shown = fallback ?? r;
+    if (shown) this.write(`── SMC Ultra ──\n${toPlainText(shown)}`);
   }
 
   async stop(): Promise<void> {}

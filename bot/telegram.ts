@@ -8,6 +8,7 @@ import type { ChatHandlers } from '../handlers/chat.js';
 import { errText } from '../handlers/chat.js';
 import { COMMANDS } from '../handlers/commands.js';
 import type { Reply } from '../handlers/reply.js';
+import type { AlertRefBook } from './alert-refs.js';
 import { Backoff, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './backoff.js';
 import type { Transport } from './notifier.js';
 import { toTelegram } from './render-telegram.js';
@@ -57,6 +58,7 @@ export class TelegramTransport implements Transport {
     private readonly core: ChatHandlers,
     private readonly logger: Logger,
     private readonly hooks: TransportHooks,
+    private readonly refs: AlertRefBook | null = null,
   ) {
     // grammY's default per-call timeout is 500 s; a hung server must not stall sends that long.
     const timeoutSeconds = (cfg.pollTimeoutSeconds ?? 30) + 30;
@@ -128,12 +130,21 @@ export class TelegramTransport implements Transport {
     await this.queue.push(approvalId ? `alert ${approvalId}` : 'message', () => this.post(r, approvalId));
   }
 
-  async updateAlert(approvalId: string, r: Reply | undefined, fallback: Reply): Promise<void> {
+  async updateAlert(approvalId: string, r: Reply | undefined, fallback: Reply | undefined): Promise<void> {
     await this.queue.push(`update ${approvalId}`, async () => {
-      const ref = this.alerts.get(approvalId);
+      const ref = this.alerts.get(approvalId) ?? (await this.storedRef(approvalId));
       if (ref && r) await this.edit(ref, r);
-      else await this.post(fallback);
+      else if (fallback) await this.post(fallback);
     });
+  }
+
+  /** The alert's message as stored before a restart. */
+  private async storedRef(approvalId: string): Promise<AlertRef | undefined> {
+    const s = await this.refs?.find(approvalId, 'telegram');
+    if (!s || !Number.isInteger(Number(s.messageId))) return undefined;
+    const ref: AlertRef = { chatId: s.chatId, messageId: Number(s.messageId), lastText: '' };
+    this.alerts.set(approvalId, ref);
+    return ref;
   }
 
   private async post(r: Reply, approvalId?: string): Promise<void> {
@@ -145,6 +156,7 @@ export class TelegramTransport implements Transport {
     });
     if (!approvalId) return;
     this.alerts.set(approvalId, { chatId: sent.chat.id, messageId: sent.message_id, lastText: m.text });
+    this.refs?.remember(approvalId, { platform: 'telegram', chatId: String(sent.chat.id), messageId: String(sent.message_id) });
     // Old alerts cannot be decided any more; keep the map bounded (insertion order = age).
     if (this.alerts.size > 1000) this.alerts.delete(this.alerts.keys().next().value!);
   }

@@ -121,7 +121,8 @@ export function signalAlert(e: SignalEvent, now: number, decision?: Decision): R
             ]
           : [
               ['Size', 'set at entry', ''],
-              ['Risk', usd(e.riskUsd), ''],
+              // Not known for an alert rebuilt after a restart (the risk budget is not stored).
+              ...(Number.isFinite(e.riskUsd) ? [['Risk', usd(e.riskUsd), '']] : []),
             ]),
       ],
       ['left', 'right', 'right'],

@@ -8,6 +8,7 @@ import { cancelButtonId, confirmButtonId, parseButtonId } from './button-ids.js'
 import { parseCommand, type Command } from './commands.js';
 import { ConfirmationBook } from './confirmations.js';
 import type { ApprovalOutcome, BotControl } from './control.js';
+import type { Signal } from '../engine/types.js';
 import { duration } from './format.js';
 import { reply, text, title, type Reply } from './reply.js';
 import { closeReply, helpReply, positionsReply, statusReply } from './views.js';
@@ -20,6 +21,15 @@ export interface ChatHandlersOptions {
   /** How long a /close all confirmation button stays valid. */
   confirmTtlMs?: number;
   newNonce?: () => string;
+  /** Stored approvals: rebuild alerts sent before a restart, and wait for their message ids to be saved. */
+  approvals?: ApprovalLookup;
+}
+
+/** What the handlers need of the stored approvals (bot/alert-refs.ts provides it). */
+export interface ApprovalLookup {
+  record(approvalId: string): Promise<{ id: string; payload: unknown; expires_at: Date } | null>;
+  /** Resolves once the alert's message ids are stored; a decision must not race that write. */
+  settled(approvalId: string): Promise<void>;
 }
 
 /** What a transport does after a button tap. */
@@ -50,6 +60,7 @@ export class ChatHandlers {
   private readonly alerts = new Map<string, AlertEntry>();
   private readonly confirmTtl: number;
   private readonly deciding = new Set<string>();
+  private readonly approvals: ApprovalLookup | null;
 
   constructor(o: ChatHandlersOptions) {
     this.control = o.control;
@@ -58,6 +69,7 @@ export class ChatHandlers {
     this.now = o.now ?? Date.now;
     this.confirmTtl = o.confirmTtlMs ?? 60_000;
     this.confirmations = new ConfirmationBook(this.confirmTtl, o.newNonce);
+    this.approvals = o.approvals ?? null;
   }
 
   /** Whether this person may command the bot (transports use it to pick a private refusal). */
@@ -141,12 +153,14 @@ export class ChatHandlers {
           this.deciding.add(action.approvalId);
           let outcome: ApprovalOutcome;
           try {
+            await this.approvals?.settled(action.approvalId);
             outcome = action.kind === 'approve' ? await this.control.approve(action.approvalId, by) : await this.control.reject(action.approvalId, by);
           } finally {
             this.deciding.delete(action.approvalId);
           }
           this.logger.info({ approvalId: action.approvalId, action: action.kind, outcome: outcome.kind, platform: actor.platform, userId: actor.userId }, 'chat: approval tap');
           if (isFinal(outcome)) this.recordDecision(action.approvalId, outcome, by);
+          await this.restore(action.approvalId);
           const edit = this.alertReply(action.approvalId) ?? (isFinal(outcome) ? reply([text(decisionLine({ outcome, by }))]) : undefined);
           // A stale alert (e.g. from before a restart) loses its buttons so nobody keeps tapping it.
           return { toast: decisionToast(outcome), edit, dropButtons: !edit, approvalId: action.approvalId };
@@ -194,6 +208,25 @@ export class ChatHandlers {
     const entry = this.alerts.get(approvalId);
     if (!entry?.event) return undefined;
     return signalAlert(entry.event, this.now(), entry.decision);
+  }
+
+  /**
+   * Rebuilds an alert this process did not send (raised before a restart) from the stored
+   * approval, so its message can be edited in full. The risk budget is not stored: it is left out.
+   */
+  async restore(approvalId: string): Promise<void> {
+    const entry = this.alerts.get(approvalId);
+    if (entry?.event || !this.approvals) return;
+    const rec = await this.approvals.record(approvalId).catch(() => null);
+    const signal = rec?.payload as Signal | undefined;
+    if (!rec || !signal || typeof signal !== 'object' || !signal.targets) return;
+    const event: SignalEvent = {
+      type: 'signal', signal, approval: { id: rec.id, expiresAt: rec.expires_at.getTime() }, sizeQty: 0, riskUsd: Number.NaN,
+      modelLoaded: signal.mlProbability !== null && signal.mlProbability !== undefined,
+    };
+    const now = this.alerts.get(approvalId);
+    if (now) now.event = event;
+    else this.alerts.set(approvalId, { event, seenAt: this.now() });
   }
 
   decisionOf(approvalId: string): Decision | undefined {

@@ -15,7 +15,9 @@ import { Runtime, type Publisher } from './runtime/runtime.js';
 import { healthOf, standbyHealth, startHealthServer } from './runtime/health.js';
 import { openStore } from './storage/open.js';
 import type { Store } from './storage/store.js';
-import { startTransports } from '../bot/index.js';
+import { startTransports, type TransportOptions } from '../bot/index.js';
+import { scheduleDailyReport } from './ops/daily-report.js';
+import { dayStats, previousUtcDay } from './ops/daily-stats.js';
 import type { BotEvent } from '../handlers/control.js';
 import { createLogger, type Logger } from './log.js';
 import { UserError } from './cli/errors.js';
@@ -28,6 +30,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Replay ends when the data ends unless held open (health checks, chat). */
   hold?: boolean;
+  /** Chat knobs (tests: publish waits, poll timeout); production uses the defaults. */
+  chat?: TransportOptions;
 }
 
 export interface App {
@@ -105,8 +109,15 @@ export async function startApp(o: AppOptions): Promise<App> {
     maxDailyLossPercent: env.MAX_DAILY_LOSS_PERCENT, mlMinConfidence: model ? env.ML_MIN_CONFIDENCE : 0,
     mlScore: model?.score, modelVersion: model?.version ?? null, backfill: !o.replay,
   });
-  const chat = await startTransports(env, runtime.control, logger);
+  // The store keeps the alert message ids, so a decision after a restart still edits the alert.
+  const chat = await startTransports(env, runtime.control, logger, { ...o.chat, approvals: store });
   notify = (e) => chat.publish(e);
+  const dailyReport = scheduleDailyReport({
+    cron: env.DAILY_REPORT_CRON,
+    stats: () => dayStats(store, previousUtcDay(Date.now()), tradingMode),
+    publish: (e) => chat.publish(e),
+    logger,
+  });
   if (!model) logger.info('no ML model: running on the confluence score alone');
 
   const leaseTimer = setInterval(async () => {
@@ -153,6 +164,7 @@ export async function startApp(o: AppOptions): Promise<App> {
       logger.info({ reason }, 'shutting down');
       clearInterval(leaseTimer);
       if (watchdog) clearInterval(watchdog);
+      await dailyReport.stop();
       await runtime!.stop();
       await chat.stop();
       await store.releaseLease(holder, account).catch(() => undefined);
