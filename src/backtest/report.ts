@@ -62,14 +62,17 @@ main{padding:0 20px 30px} .kpis{display:flex;flex-wrap:wrap;gap:10px;margin:14px
 table{border-collapse:collapse;margin:6px 0 14px;font-variant-numeric:tabular-nums}
 td,th{border:1px solid #30363d;padding:3px 8px;text-align:right} th{background:#161b22} td:first-child,th:first-child{text-align:left}
 .pos{color:#3fb950}.neg{color:#f85149} #chart,#equity{height:460px;border:1px solid #30363d} #equity{height:240px}
-select{background:#161b22;color:#d8dee9;border:1px solid #30363d;padding:4px} .legend{color:#8b949e;font-size:12px}
+select,button{background:#161b22;color:#d8dee9;border:1px solid #30363d;padding:4px 8px;font:inherit;font-size:13px;cursor:pointer}
+.legend{color:#8b949e;font-size:12px;margin-bottom:6px} .sw{display:inline-block;width:10px;height:10px;margin:0 3px 0 8px;vertical-align:-1px}
+#trades{max-height:220px;overflow-y:auto;margin-top:8px} #trades table{margin:0} #trades tr.t{cursor:pointer} #trades tr.t:hover td,#trades tr.sel td{background:#1f2630}
 </style></head><body>
 <header><h1>SMC Ultra backtest — ${r.symbols.join(', ')}</h1><div class="legend" id="window"></div></header>
 <main>
 <div class="kpis" id="kpis"></div>
-<h2>Candles (${tf}) <select id="sym"></select></h2>
-<div class="legend">green/red boxes: bullish/bearish order blocks · teal/orange boxes: bullish/bearish fair value gaps (until mitigated/filled) · ▲▼ sweeps · arrows: entries, circles: exits</div>
+<h2>Candles (${tf}) <select id="sym"></select> <button id="all">whole window</button></h2>
+<div class="legend">boxes from when a zone became known until mitigated/filled:<span class="sw" style="background:rgba(63,185,80,.45)"></span>bullish order block<span class="sw" style="background:rgba(248,81,73,.45)"></span>bearish order block<span class="sw" style="background:rgba(56,189,248,.45)"></span>bullish FVG<span class="sw" style="background:rgba(251,146,60,.45)"></span>bearish FVG · <span style="color:#a371f7">▲▼</span> liquidity sweeps · <span style="color:#e3b341">▲▼</span> entries (side, confidence) · ● exits (reason, net PnL) · click a trade below to zoom to it</div>
 <div id="chart"></div>
+<div id="trades"></div>
 <h2>Equity (marked to market, hourly)</h2><div id="equity"></div>
 <div id="tables"></div>
 </main>
@@ -90,20 +93,21 @@ const kpis = [['Net PnL', S.netPnl], ['Return %', S.returnPercent], ['Final equi
   ['Profit factor', S.profitFactor], ['Expectancy', S.expectancy], ['Max DD %', S.maxDrawdown.percent], ['Daily Sharpe', S.dailySharpe],
   ['Exposure %', S.exposurePercent], ['Fees', S.feesPaid], ['Funding', S.fundingPaid]];
 document.getElementById('kpis').innerHTML = kpis.map(([k, v]) => '<div class="kpi"><b class="' + cls(k === 'Net PnL' || k === 'Return %' ? v : null) + '">' + fmt(v) + '</b><span>' + k + '</span></div>').join('');
-function table(title, head, rows) {
+// Only money and PnL columns are coloured; counts and rates stay neutral.
+function table(title, head, rows, signed = []) {
   return '<h2>' + title + '</h2><table><tr>' + head.map(h => '<th>' + h + '</th>').join('') + '</tr>' +
-    rows.map(r => '<tr>' + r.map(c => '<td class="' + cls(c) + '">' + fmt(c) + '</td>').join('') + '</tr>').join('') + '</table>';
+    rows.map(r => '<tr>' + r.map((c, i) => '<td class="' + (signed.includes(i) ? cls(c) : '') + '">' + fmt(c) + '</td>').join('') + '</tr>').join('') + '</table>';
 }
 let html = table('Per coin', ['symbol', 'trades', 'win rate %', 'net PnL', 'profit factor', 'avg PnL % (margin)', 'fees'],
-  Object.entries(S.perCoin).map(([k, v]) => [k, v.trades, v.winRate, v.netPnl, v.profitFactor, v.avgPnlPercent, v.fees]));
-html += table('Win rate by confidence', ['bucket', 'trades', 'wins', 'win rate %', 'avg PnL %', 'net PnL'], S.perConfidence.map(b => [b.bucket, b.trades, b.wins, b.winRate, b.avgPnlPercent, b.netPnl]));
+  Object.entries(S.perCoin).map(([k, v]) => [k, v.trades, v.winRate, v.netPnl, v.profitFactor, v.avgPnlPercent, v.fees]), [3, 5]);
+html += table('Win rate by confidence', ['bucket', 'trades', 'wins', 'win rate %', 'avg PnL %', 'net PnL'], S.perConfidence.map(b => [b.bucket, b.trades, b.wins, b.winRate, b.avgPnlPercent, b.netPnl]), [4, 5]);
 html += table('Performance by factor', ['factor', 'trades with', 'avg PnL % with', 'win rate with', 'trades without', 'avg PnL % without', 'win rate without'],
-  S.perFactor.map(f => [f.factor, f.tradesWith, f.avgPnlPercentWith, f.winRateWith, f.tradesWithout, f.avgPnlPercentWithout, f.winRateWithout]));
+  S.perFactor.map(f => [f.factor, f.tradesWith, f.avgPnlPercentWith, f.winRateWith, f.tradesWithout, f.avgPnlPercentWithout, f.winRateWithout]), [2, 5]);
 html += table('Exit reasons', ['reason', 'trades'], Object.entries(S.exitReasons));
 html += table('Signals by fate', ['fate', 'signals'], Object.entries(S.signals.byFate));
 document.getElementById('tables').innerHTML = html;
 
-const theme = { layout: { background: { color: '#0f1419' }, textColor: '#d8dee9' }, grid: { vertLines: { color: '#1c2128' }, horzLines: { color: '#1c2128' } }, timeScale: { timeVisible: true } };
+const theme = { layout: { background: { color: '#0f1419' }, textColor: '#d8dee9' }, grid: { vertLines: { color: '#1c2128' }, horzLines: { color: '#1c2128' } }, timeScale: { timeVisible: true, minBarSpacing: 0.05 } };
 const chart = LC.createChart(document.getElementById('chart'), theme);
 const candles = chart.addSeries(LC.CandlestickSeries, { upColor: '#3fb950', downColor: '#f85149', wickUpColor: '#3fb950', wickDownColor: '#f85149', borderVisible: false });
 const COLORS = { ob_bullish: 'rgba(63,185,80,0.18)', ob_bearish: 'rgba(248,81,73,0.18)', fvg_bullish: 'rgba(56,189,248,0.16)', fvg_bearish: 'rgba(251,146,60,0.16)' };
@@ -132,24 +136,46 @@ candles.attachPrimitive(zonePrimitive);
 const markers = LC.createSeriesMarkers(candles, []);
 const tfSec = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600, '4h': 14400 }[DATA.chartTf];
 const snap = (t) => Math.floor(t / tfSec) * tfSec;
+// Prices with precision by size, so BTC and DOGE both read naturally (as in the chat alerts).
+const px = (p) => { const a = Math.abs(p); const d = a >= 1000 ? 2 : a >= 10 ? 3 : a >= 1 ? 4 : a >= 0.01 ? 5 : 8; return p.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }); };
+const utc = (t) => new Date(t * 1000).toISOString().slice(0, 16).replace('T', ' ');
 const sel = document.getElementById('sym');
 sel.innerHTML = DATA.symbols.map((s, i) => '<option value="' + i + '">' + s.symbol + ' (' + s.trades.length + ' trades)</option>').join('');
-function show(i) {
+let current = 0;
+// A whole month of candles is a blur; a trade is read with ~80 candles of context before it.
+function zoomTo(k) {
+  const t = DATA.symbols[current].trades[k];
+  if (!t) { chart.timeScale().fitContent(); return; }
+  chart.timeScale().setVisibleRange({ from: snap(t.et) - 80 * tfSec, to: snap(t.xt) + 30 * tfSec });
+  document.querySelectorAll('#trades tr.t').forEach((r) => r.classList.toggle('sel', +r.dataset.k === k));
+}
+function show(i, k = 0) {
+  current = i;
+  sel.value = String(i);
   const s = DATA.symbols[i];
   candles.setData(s.candles.map(([time, open, high, low, close]) => ({ time, open, high, low, close })));
   zonePrimitive.zones = s.zones;
   const m = [];
   for (const [t, side, level] of s.sweeps) m.push({ time: snap(t), position: side === 'bullish' ? 'belowBar' : 'aboveBar', shape: side === 'bullish' ? 'arrowUp' : 'arrowDown', color: '#a371f7', size: 0.6 });
   for (const t of s.trades) {
-    m.push({ time: snap(t.et), position: t.side === 'long' ? 'belowBar' : 'aboveBar', shape: t.side === 'long' ? 'arrowUp' : 'arrowDown', color: '#e3b341', text: t.side + ' ' + t.conf });
-    m.push({ time: snap(t.xt), position: t.side === 'long' ? 'aboveBar' : 'belowBar', shape: 'circle', color: t.pnl >= 0 ? '#3fb950' : '#f85149', text: t.reason + ' ' + t.pnl });
+    m.push({ time: snap(t.et), position: t.side === 'long' ? 'belowBar' : 'aboveBar', shape: t.side === 'long' ? 'arrowUp' : 'arrowDown', color: '#e3b341', text: t.side + ' ' + t.conf, size: 1.4 });
+    m.push({ time: snap(t.xt), position: t.side === 'long' ? 'aboveBar' : 'belowBar', shape: 'circle', color: t.pnl >= 0 ? '#3fb950' : '#f85149', text: t.reason + ' ' + t.pnl, size: 1.2 });
   }
   m.sort((a, b) => a.time - b.time);
   markers.setMarkers(m);
-  chart.timeScale().fitContent();
+  document.getElementById('trades').innerHTML = s.trades.length === 0 ? '<div class="legend">no trades on ' + s.symbol + '</div>' :
+    '<table><tr><th>#</th><th>side</th><th>conf.</th><th>entry (UTC)</th><th>entry</th><th>exit (UTC)</th><th>exit</th><th>reason</th><th>net PnL</th></tr>' +
+    s.trades.map((t, k) => '<tr class="t" data-k="' + k + '"><td>' + (k + 1) + '</td><td>' + t.side + '</td><td>' + t.conf + '</td><td>' + utc(t.et) + '</td><td>' + px(t.ep) +
+      '</td><td>' + utc(t.xt) + '</td><td>' + px(t.xp) + '</td><td>' + t.reason + '</td><td class="' + cls(t.pnl) + '">' + fmt(t.pnl) + '</td></tr>').join('') + '</table>';
+  document.querySelectorAll('#trades tr.t').forEach((r) => { r.onclick = () => { zoomTo(+r.dataset.k); history.replaceState(null, '', '#' + s.symbol + '/' + (+r.dataset.k + 1)); }; });
+  zoomTo(Math.min(k, s.trades.length - 1));
 }
-sel.onchange = () => show(+sel.value);
-show(0);
+sel.onchange = () => { show(+sel.value); history.replaceState(null, '', '#' + DATA.symbols[+sel.value].symbol); };
+document.getElementById('all').onclick = () => chart.timeScale().fitContent();
+// report.html#SOLUSDT/2 opens on SOLUSDT's second trade (links, screenshots).
+const [hashSym, hashTrade] = decodeURIComponent(location.hash.slice(1)).split('/');
+const start = Math.max(0, DATA.symbols.findIndex((s) => s.symbol === hashSym));
+show(start, Math.max(0, (parseInt(hashTrade, 10) || 1) - 1));
 const eq = LC.createChart(document.getElementById('equity'), theme);
 eq.addSeries(LC.LineSeries, { color: '#58a6ff', lineWidth: 2 }).setData(DATA.equity.map(([time, value]) => ({ time, value })).filter((p, i, a) => i === 0 || p.time > a[i - 1].time));
 eq.timeScale().fitContent();
