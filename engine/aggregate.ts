@@ -17,6 +17,16 @@
 import { bucketStart, TF_MS, type Timeframe } from './timeframe.js';
 import type { Candle, CandleSeries } from './types.js';
 
+/**
+ * Largest multiple of `ms` not above `ts`: bucketStart without the floating-point remainder (fmod is
+ * slow). Exact for integer times: an exact multiple divides exactly, and otherwise the quotient is
+ * far enough from the next integer that rounding cannot reach it. A non-integer or infinite `ts` never
+ * returns itself, so `ts - floorTo(ts, ms) === 0` tests alignment like `ts % ms === 0`.
+ */
+function floorTo(ts: number, ms: number): number {
+  return Math.floor(ts / ms) * ms;
+}
+
 function checkPair(baseTf: Timeframe, targetTf: Timeframe): void {
   const base = TF_MS[baseTf];
   const target = TF_MS[targetTf];
@@ -62,11 +72,13 @@ export class Aggregator {
   push(c: Candle): Candle | null {
     const ts = c.ts;
     if (!(ts > this.lastTs)) throw new Error(`aggregator ${this.baseTf}->${this.targetTf}: candle ${ts} is not after ${this.lastTs}`);
-    if (ts % this.baseMs !== 0) throw new Error(`aggregator ${this.baseTf}->${this.targetTf}: candle ${ts} is not aligned to ${this.baseTf}`);
+    if (!(ts - floorTo(ts, this.baseMs) === 0)) throw new Error(`aggregator ${this.baseTf}->${this.targetTf}: candle ${ts} is not aligned to ${this.baseTf}`);
     this.lastTs = ts;
     this.pending = null;
 
-    const bucket = bucketStart(ts, this.targetTf);
+    // Most candles fall in the open bucket: no division needed then.
+    const open = this.bucket;
+    const bucket = this.count > 0 && ts < open + this.targetMs ? open : floorTo(ts, this.targetMs);
     let first: Candle | null = null;
     let firstPartial = false;
     if (this.count > 0 && bucket !== this.bucket) {

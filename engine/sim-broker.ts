@@ -64,8 +64,17 @@ export interface FundingCharge {
 
 const FUNDING_MS = 8 * 3_600_000;
 
+/** Removes filled and cancelled orders from a working list, keeping the order of the rest. */
+function dropDone(list: SimOrder[]): void {
+  let k = 0;
+  for (let i = 0; i < list.length; i++) if (list[i].status === 'open') list[k++] = list[i];
+  list.length = k;
+}
+
 export class SimBroker {
   private readonly orders = new Map<string, SimOrder>();
+  /** Orders that may still be open, per symbol, in placement order: a candle looks only at its own. */
+  private readonly working = new Map<string, SimOrder[]>();
   private readonly positions = new Map<string, SimPosition>();
   private execSeq = 0;
 
@@ -94,6 +103,9 @@ export class SimBroker {
     if (!(o.qty > 0)) throw new Error(`order ${o.id}: qty must be > 0`);
     const order: SimOrder = { ...o, filledQty: 0, status: 'open' };
     this.orders.set(o.id, order);
+    const list = this.working.get(o.symbol);
+    if (list) list.push(order);
+    else this.working.set(o.symbol, [order]);
     return order;
   }
 
@@ -121,19 +133,22 @@ export class SimBroker {
    * (a limit filled in this candle is then checked against its stop only — the conservative case).
    */
   processCandle(symbol: string, c: Candle, tfMs: number): { fills: SimFill[]; funding: FundingCharge[] } {
+    const pos0 = this.positions.get(symbol);
+    const working = this.working.get(symbol);
+    if (pos0 === undefined && (working === undefined || working.length === 0)) return { fills: [], funding: [] };
     const fills: SimFill[] = [];
     const funding: FundingCharge[] = [];
     const closeT = c.ts + tfMs;
     // Funding is charged to a position held at the 8h mark (the candle that opens on it).
-    const pos0 = this.positions.get(symbol);
     if (pos0 && this.costs.funding_rate !== 0 && c.ts % FUNDING_MS === 0) {
       const sign = pos0.direction === 'long' ? 1 : -1;
       const amount = sign * pos0.size * c.open * this.costs.funding_rate;
       pos0.fundingPaid += amount;
       funding.push({ symbol, amount, time: c.ts });
     }
-    for (const o of this.orders.values()) {
-      if (o.symbol !== symbol || o.status !== 'open' || o.kind === 'limit_entry') continue;
+    const orders = working ?? [];
+    for (const o of orders) {
+      if (o.status !== 'open' || o.kind === 'limit_entry') continue;
       if (o.placedAt > c.ts) continue; // placed after this candle opened: waits for the next one
       const slip = o.direction === 'long' ? 1 : -1;
       if (o.kind === 'market_entry') {
@@ -152,8 +167,8 @@ export class SimBroker {
       }
     }
     this.checkProtection(symbol, c, closeT, fills, true);
-    for (const o of this.orders.values()) {
-      if (o.symbol !== symbol || o.status !== 'open' || o.kind !== 'limit_entry') continue;
+    for (const o of orders) {
+      if (o.status !== 'open' || o.kind !== 'limit_entry') continue;
       if (o.placedAt > c.ts) continue;
       // A limit fills only when price trades through it; touching is not enough.
       const through = o.direction === 'long' ? c.low < o.price : c.high > o.price;
@@ -161,6 +176,7 @@ export class SimBroker {
       fills.push(this.fillEntry(o, o.qty - o.filledQty, o.price, true, 'limit', closeT));
       this.checkProtection(symbol, c, closeT, fills, false);
     }
+    if (working) dropDone(working);
     return { fills, funding };
   }
 
