@@ -44,7 +44,7 @@ describe('selectUniverse', () => {
     expect(selectUniverse([], [t('BBBUSDT', 50e6), t('AAAUSDT', 50e6), t('AAAUSDT', 1e9)], 5, 0)).toEqual(['AAAUSDT', 'BBBUSDT']);
   });
 
-  it('property: configured kept in order, no duplicates, at most N extras, each extra eligible and ranked by turnover', () => {
+  it('property: configured kept in order, no duplicates, at most N extras, each eligible, the top N of the market all in', () => {
     const sym = fc.constantFrom('BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'ADAUSDT', 'BTCPERP', 'ETH-26DEC25', 'DOGEUSDT');
     const ticker = fc.record({ symbol: sym, turnover24h: fc.double({ min: 0, max: 1e10, noNaN: true }), lastPrice: fc.constantFrom(0, 1, 50) })
       .map((x) => t(x.symbol, x.turnover24h, x.lastPrice));
@@ -61,13 +61,15 @@ describe('selectUniverse', () => {
         expect(x.lastPrice).toBeGreaterThan(0);
         expect(x.turnover24h).toBeGreaterThanOrEqual(min);
       }
-      // No eligible coin left out ranks above a chosen extra.
-      const lowest = Math.min(...extras.map((s) => firstOf(s).turnover24h));
+      // The top N of the market by turnover (ties at the N-th place aside) are all in, and nothing below it.
       const eligible = [...new Set(tickers.map((x) => x.symbol))].map(firstOf)
         .filter((x) => /^[A-Z0-9]+USDT$/.test(x.symbol) && x.lastPrice > 0 && x.turnover24h >= min);
-      const rankedAbove = eligible.filter((x) => x.turnover24h > lowest && !out.includes(x.symbol));
-      if (extras.length) expect(rankedAbove).toEqual([]);
-      if (extras.length < n) expect(eligible.every((x) => out.includes(x.symbol))).toBe(true);
+      const ranked = eligible.map((x) => x.turnover24h).sort((a, b) => b - a);
+      if (n === 0 || !ranked.length) { expect(extras).toEqual([]); return; }
+      const nth = ranked[Math.min(n, ranked.length) - 1];
+      for (const x of eligible) if (x.turnover24h > nth) expect(out).toContain(x.symbol);
+      for (const s of extras) expect(firstOf(s).turnover24h).toBeGreaterThanOrEqual(nth);
+      if (n >= eligible.length) for (const x of eligible) expect(out).toContain(x.symbol);
     }));
   });
 });
