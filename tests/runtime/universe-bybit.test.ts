@@ -6,6 +6,8 @@ import { DEFAULT_PARAMS, coinConfig } from '../../engine/params.js';
 import type { Candle } from '../../engine/types.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { CoinUniverse } from '../../src/runtime/universe.js';
+import { SimulatedExchange } from '../../src/runtime/simulated-exchange.js';
+import { ExchangeCandleSource } from '../../src/runtime/bybit-source.js';
 import type { BotEvent } from '../../handlers/control.js';
 import { startFakeBybit, type FakeBybit } from '../fakes/bybit/server.js';
 import { adapterFor, until } from '../exchange/helpers.js';
@@ -26,7 +28,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup() {
+type Venue = 'bybit' | 'paper';
+
+async function setup(venue: Venue = 'bybit') {
   const fake = await startFakeBybit();
   const start = found.start;
   const now = candles[start].ts; // the bot's clock: the coin's history up to here is closed
@@ -37,12 +41,15 @@ async function setup() {
   const turnover = { BTCUSDT: 5e9, ETHUSDT: 1e9, SOLUSDT: 2e9, NEWUSDT: 9e9, LOWUSDT: 1e6 };
   for (const [s, v] of Object.entries(turnover)) fake.state.turnover.set(s, v);
 
-  const ex = adapterFor(fake, { now: () => now });
+  // bybit: the keyed adapter; paper: the simulated venue on Bybit's public market data (what `npm start` runs).
+  const ex = venue === 'bybit'
+    ? adapterFor(fake, { now: () => now })
+    : new SimulatedExchange('paper', new ExchangeCandleSource(adapterFor(fake, { mode: 'public', key: undefined, secret: undefined, now: () => now })), DEFAULT_PARAMS);
   const log = captureLogger();
   const published: BotEvent[] = [];
   const runtime = new Runtime({
     exchange: ex, store: null, publisher: { publish: async (e) => { published.push(e); } }, logger: log.logger,
-    params: DEFAULT_PARAMS, coins: { BTCUSDT: coinConfig('BTCUSDT') }, symbols: ['BTCUSDT'], baseTf: '1m', tradingMode: 'testnet',
+    params: DEFAULT_PARAMS, coins: { BTCUSDT: coinConfig('BTCUSDT') }, symbols: ['BTCUSDT'], baseTf: '1m', tradingMode: venue === 'bybit' ? 'testnet' : 'paper',
     executionMode: 'approve', approvalTimeoutSeconds: 120, maxDailyLossPercent: 5, mlMinConfidence: 0, backfill: true, clock: () => now,
   });
   const universe = new CoinUniverse({ runtime, configured: ['BTCUSDT'], topN: 2, coinFor: (s) => coinConfig(s), logger: log.logger, clock: () => now });
@@ -52,8 +59,8 @@ async function setup() {
 }
 
 describe('coin universe with the fake Bybit', () => {
-  it('the tickers answer decides the coins; an added coin is warmed up, streamed and signals', async () => {
-    const { fake, runtime, universe, log, published } = await setup();
+  it.each(['bybit', 'paper'] as const)('%s: the tickers answer decides the coins; an added coin is warmed up, streamed and signals', async (venue) => {
+    const { fake, runtime, universe, log, published } = await setup(venue);
     const change = await universe.refresh();
     // BTC (configured) and the top 2 tradable by turnover: BTC, SOL. NEWUSDT is pre-launch, LOWUSDT too small.
     expect(change.universe).toEqual(['BTCUSDT', 'SOLUSDT']);
