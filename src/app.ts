@@ -12,6 +12,7 @@ import { SimulatedExchange } from './runtime/simulated-exchange.js';
 import { ReplaySource } from './runtime/replay-source.js';
 import { ExchangeCandleSource } from './runtime/bybit-source.js';
 import { Runtime, type Publisher } from './runtime/runtime.js';
+import { CoinUniverse } from './runtime/universe.js';
 import { healthOf, standbyHealth, startHealthServer } from './runtime/health.js';
 import { openStore } from './storage/open.js';
 import type { Store } from './storage/store.js';
@@ -144,6 +145,12 @@ export async function startApp(o: AppOptions): Promise<App> {
     }
   }
 
+  // Coin universe: the configured coins plus the top N by 24h turnover, refreshed daily at 00:05 UTC.
+  const universe = !o.replay && env.TOP_COINS_BY_VOLUME > 0
+    ? new CoinUniverse({ runtime, configured: symbols, topN: env.TOP_COINS_BY_VOLUME, coinFor: (s) => coinConfig(s, cfg.coins), logger })
+    : null;
+  universe?.start();
+
   // Railway restarts only a process that exits: leave when market data stays stale.
   const watchdog = o.replay ? null : setInterval(() => {
     const h = healthOf(runtime, Date.now(), startupProblem, tradingMode);
@@ -164,6 +171,7 @@ export async function startApp(o: AppOptions): Promise<App> {
       logger.info({ reason }, 'shutting down');
       clearInterval(leaseTimer);
       if (watchdog) clearInterval(watchdog);
+      universe?.stop();
       await dailyReport.stop();
       await runtime!.stop();
       await chat.stop();
