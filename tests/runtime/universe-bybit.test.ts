@@ -105,6 +105,17 @@ describe('coin universe with the fake Bybit', () => {
     expect(solFetches()).toBe(warmed); // kept warm while dropped: not backfilled again
   }, 60_000);
 
+  it('start(): a refresh that fails at start-up (Bybit answering 502) is logged and retried until the coins are added', async () => {
+    const { fake, runtime, log } = await setup();
+    fake.faults.rest('/v5/market/tickers', { kind: 'status', status: 502 }, 12);
+    const universe = new CoinUniverse({ runtime, configured: ['BTCUSDT'], topN: 2, coinFor: (s) => coinConfig(s), logger: log.logger, retryMs: 20 });
+    cleanups.push(async () => universe.stop());
+    universe.start();
+    await until(() => runtime.opts.symbols.includes('SOLUSDT'), 'SOLUSDT added after the retries');
+    expect(log.lines().filter((l) => l.msg === 'coin universe refresh failed; keeping the current coins').length).toBeGreaterThan(0);
+    expect(fake.requests.filter((r) => r.path === '/v5/market/tickers' && r.answered === 'HTTP 502')).toHaveLength(12);
+  }, 60_000);
+
   it('a tickers answer without turnover keeps the current coins and reports the failure', async () => {
     const { fake, runtime, universe } = await setup();
     await universe.refresh();
