@@ -33,7 +33,7 @@ type Venue = 'bybit' | 'paper';
 async function setup(venue: Venue = 'bybit') {
   const fake = await startFakeBybit();
   const start = found.start;
-  const now = candles[start].ts; // the bot's clock: the coin's history up to here is closed
+  let now = candles[start].ts; // the bot's clock: the coin's history up to here is closed
   fake.state.addInstrument({ symbol: 'SOLUSDT', status: 'Trading', ...INST }, candles[start - 1].close);
   fake.state.addInstrument({ symbol: 'NEWUSDT', status: 'PreLaunch', ...INST }, 1);
   fake.state.addInstrument({ symbol: 'LOWUSDT', status: 'Trading', ...INST }, 1);
@@ -55,7 +55,7 @@ async function setup(venue: Venue = 'bybit') {
   const universe = new CoinUniverse({ runtime, configured: ['BTCUSDT'], topN: 2, coinFor: (s) => coinConfig(s), logger: log.logger, clock: () => now });
   cleanups.push(async () => { universe.stop(); await runtime.stop(); await fake.close(); });
   await runtime.start();
-  return { fake, runtime, universe, log, published };
+  return { fake, runtime, universe, log, published, setNow: (t: number) => { now = t; } };
 }
 
 describe('coin universe with the fake Bybit', () => {
@@ -114,6 +114,21 @@ describe('coin universe with the fake Bybit', () => {
     await until(() => runtime.opts.symbols.includes('SOLUSDT'), 'SOLUSDT added after the retries');
     expect(log.lines().filter((l) => l.msg === 'coin universe refresh failed; keeping the current coins').length).toBeGreaterThan(0);
     expect(fake.requests.filter((r) => r.path === '/v5/market/tickers' && r.answered === 'HTTP 502')).toHaveLength(12);
+  }, 60_000);
+
+  it('an added coin survives a WebSocket drop: resubscribed, and the candles missed meanwhile come by REST', async () => {
+    const { fake, runtime, universe, setNow } = await setup();
+    await universe.refresh();
+    const s = found.start;
+    fake.pushKline('SOLUSDT', '1', candles[s], true);
+    await until(() => runtime.lastPrice.get('SOLUSDT') === candles[s].close, 'the first streamed SOLUSDT candle');
+    setNow(candles[s + 3].ts);
+    fake.faults.dropWs('public');
+    fake.state.addCandle('SOLUSDT', '1', candles[s + 1]); // closed while the socket was down
+    fake.state.addCandle('SOLUSDT', '1', candles[s + 2]);
+    await until(() => runtime.lastPrice.get('SOLUSDT') === candles[s + 2].close, 'the missed SOLUSDT candles after the reconnect');
+    fake.pushKline('SOLUSDT', '1', candles[s + 3], true);
+    await until(() => runtime.lastPrice.get('SOLUSDT') === candles[s + 3].close, 'SOLUSDT streamed again on the new socket');
   }, 60_000);
 
   it('a tickers answer without turnover keeps the current coins and reports the failure', async () => {
