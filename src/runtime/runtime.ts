@@ -415,7 +415,9 @@ export class Runtime {
     this.opts.coins = { ...this.opts.coins, ...configs };
     // Not yet in `symbols`, so no candle of these coins reaches the session before its warm-up.
     // A coin the session already has (an earlier attempt failed to subscribe) is not fed twice.
+    const known = this.session.warnings.length;
     const cold = fresh.filter((s) => this.session.addSymbol(s, configs[s]));
+    for (const w of this.session.warnings.slice(known)) this.log.warn(w);
     if (this.opts.backfill && cold.length) await this.warmUp(cold);
     this.opts.symbols = [...this.opts.symbols, ...fresh];
     try {
