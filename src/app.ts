@@ -22,6 +22,8 @@ import { dayStats, previousUtcDay } from './ops/daily-stats.js';
 import type { BotEvent } from '../handlers/control.js';
 import { createLogger, type Logger } from './log.js';
 import { UserError } from './cli/errors.js';
+import { loadSessionModel } from './ml/model.js';
+import { mlScoringFor } from './ml/signal-scoring.js';
 
 export interface AppOptions {
   env: Env;
@@ -31,6 +33,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Replay ends when the data ends unless held open (health checks, chat). */
   hold?: boolean;
+  /** The model to load instead of MODEL_PATH (`smc replay --model`). */
+  modelPath?: string;
   /** Chat knobs (tests: publish waits, poll timeout); production uses the defaults. */
   chat?: TransportOptions;
 }
@@ -54,6 +58,8 @@ export async function startApp(o: AppOptions): Promise<App> {
   if (env.RISK_PER_TRADE_PERCENT) cfg.params.risk_per_trade_percent = env.RISK_PER_TRADE_PERCENT;
   if (tradingMode === 'paper' || tradingMode === 'replay') cfg.params.initial_equity = o.replay ? cfg.params.initial_equity : env.PAPER_EQUITY;
 
+  // The model from MODEL_PATH, checked first: a bad or foreign model stops the start with one message.
+  const model = await loadSessionModel(o.modelPath ?? env.MODEL_PATH, o.modelPath ? '--model' : 'MODEL_PATH');
   let startupProblem: string | null = null;
   let standby: string | null = null;
   let runtime: Runtime | null = null;
@@ -101,14 +107,17 @@ export async function startApp(o: AppOptions): Promise<App> {
     });
   }
 
-  const model = null as { score: NonNullable<import('./runtime/runtime.js').RuntimeOptions['mlScore']>; version: string } | null;
+  // The features of every signal are computed with or without a model, so ml_features rows can
+  // train the next model.
+  const baseTf = o.replay ? o.replay.series[0].tf : '1m';
+  const ml = mlScoringFor({ params: cfg.params, coins: () => runtime?.opts.coins ?? coins, baseTf }, model);
   let notify: ((e: BotEvent) => Promise<void>) | null = null;
   const publisher: Publisher = { publish: async (e) => { await notify?.(e); } };
   runtime = new Runtime({
-    exchange, store, publisher, logger, params: cfg.params, coins, symbols, baseTf: o.replay ? o.replay.series[0].tf : '1m',
+    exchange, store, publisher, logger, params: cfg.params, coins, symbols, baseTf,
     tradingMode, executionMode: env.EXECUTION_MODE, approvalTimeoutSeconds: env.APPROVAL_TIMEOUT_SECONDS,
-    maxDailyLossPercent: env.MAX_DAILY_LOSS_PERCENT, mlMinConfidence: model ? env.ML_MIN_CONFIDENCE : 0,
-    mlScore: model?.score, modelVersion: model?.version ?? null, backfill: !o.replay,
+    maxDailyLossPercent: env.MAX_DAILY_LOSS_PERCENT, mlMinConfidence: model.loaded ? env.ML_MIN_CONFIDENCE : 0,
+    ml, mlScore: model.loaded ? ml.score : undefined, modelVersion: model.loaded ? model.description : null, backfill: !o.replay,
   });
   // The store keeps the alert message ids, so a decision after a restart still edits the alert.
   const chat = await startTransports(env, runtime.control, logger, { ...o.chat, approvals: store });
@@ -119,7 +128,8 @@ export async function startApp(o: AppOptions): Promise<App> {
     publish: (e) => chat.publish(e),
     logger,
   });
-  if (!model) logger.info('no ML model: running on the confluence score alone');
+  if (!model.loaded) logger.info('no ML model: running on the confluence score alone');
+  else logger.info({ model: model.description, mlMinConfidence: env.ML_MIN_CONFIDENCE }, 'ML model loaded');
 
   const leaseTimer = setInterval(async () => {
     const ok = await store.renewLease(holder, 60_000, account).catch(() => true); // a store outage is not a lost lease
@@ -177,6 +187,7 @@ export async function startApp(o: AppOptions): Promise<App> {
       await chat.stop();
       await store.releaseLease(holder, account).catch(() => undefined);
       await store.close();
+      await model.close();
       await new Promise<void>((r) => (health ? health.close(() => r()) : r()));
       logger.info('shutdown complete: positions keep their exchange-side stops');
     },

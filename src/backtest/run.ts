@@ -7,6 +7,8 @@ import type { CoinConfig, EngineParams } from '../../engine/params.js';
 import type { Candle, CandleSeries, Signal, SignalFate, StructureRecord } from '../../engine/types.js';
 import type { SymbolAnalyzer } from '../../engine/analyzer.js';
 import { applyCommand } from './sim-venue.js';
+import type { MlSignalScoring } from '../ml/signal-scoring.js';
+import type { DatasetRow } from '../ml/dataset.js';
 
 export interface SignalLog {
   signal: Signal;
@@ -26,6 +28,12 @@ export interface BacktestInput {
   params: EngineParams;
   coins: Record<string, CoinConfig>;
   mlScore?: (signal: Signal, analyzer: SymbolAnalyzer) => number | null;
+  /**
+   * ML features and model: fed every closed base candle before the session sees it, computes the
+   * features of every signal at its candle (probability only when a model is loaded) and labels
+   * traded signals when their trade closes (result.dataset). Replaces `mlScore`.
+   */
+  ml?: MlSignalScoring;
   mlMinConfidence?: number;
   maxDailyLossPercent?: number;
   /** Collects every detected structure per symbol (for the report). */
@@ -46,6 +54,10 @@ export interface BacktestResult {
   structures: Map<string, StructureRecord[]>;
   warnings: string[];
   events: SessionEvent[];
+  /** With `ml`: one row per closed trade (trades cut by the end of the data are left out: no real outcome). */
+  dataset: DatasetRow[];
+  /** With `ml`: the feature vector of every signal, by signal id (for the store's ml_features). */
+  features: Map<string, Float64Array>;
 }
 
 const HOUR = 3_600_000;
@@ -60,11 +72,23 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   const baseMs = TF_MS[baseTf];
   const symbols = series.map((s) => s.symbol);
   const structures = new Map<string, StructureRecord[]>();
+  const ml = input.ml;
+  const features = new Map<string, Float64Array>();
+  const dataset: DatasetRow[] = [];
+  // With ml the hook always runs, so every signal gets its features at its own candle; without a
+  // loaded model it returns null and the session behaves exactly as without a hook.
+  const mlScore = ml
+    ? (s: Signal) => {
+        const p = ml.score(s);
+        features.set(s.id, ml.features(s));
+        return p;
+      }
+    : input.mlScore;
   const session = new TradingSession({
     params, coins: input.coins, symbols, baseTf, autoExecute: true,
     maxDailyLossPercent: input.maxDailyLossPercent ?? 0,
     mlMinConfidence: input.mlMinConfidence ?? 0,
-    mlScore: input.mlScore,
+    mlScore,
     sink: input.collectStructures
       ? (symbol) => {
           const list: StructureRecord[] = [];
@@ -86,9 +110,19 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   let to = -Infinity;
   let nextProgress = 0;
   let nextEquityMark = -Infinity;
+  const labelled = new Set<string>();
+  const mlClosed = (t: TradeResult) => {
+    if (!ml || labelled.has(t.id)) return;
+    labelled.add(t.id);
+    const row = ml.onTradeClosed(t);
+    if (row && t.exitReason !== 'end_of_data') dataset.push(row);
+  };
   const record = (evs: SessionEvent[]) => {
     for (const e of evs) {
-      if (e.type === 'trade_closed') trades.push(e.trade);
+      if (e.type === 'trade_closed') {
+        trades.push(e.trade);
+        mlClosed(e.trade);
+      }
       else if (e.type === 'signal' && e.fate !== 'awaiting_approval') signals.push({ signal: e.signal, fate: e.fate, tradeId: e.tradeId });
       else if (e.type === 'entry_missed') {
         const s = signals.find((x) => x.tradeId === e.tradeId);
@@ -121,12 +155,19 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       for (const f of funding) session.onFunding(f.symbol, f.amount);
       for (const f of fills) session.onFill(f);
     }
+    // A trade closed by this candle's fills is known before the candle closes, as in the live runtime
+    // (fills are handled before the candle that follows): the recent win rates of a signal on this
+    // candle count it. The events keep their order; only the ML bookkeeping happens earlier.
+    const early = ml ? session.drain() : null;
+    if (early) for (const e of early.events) if (e.type === 'trade_closed') mlClosed(e.trade);
     // 2) the session manages trades and analyses the closed candle
     for (const { sym, c } of stepCandles) {
+      ml?.observe(symbols[sym], c);
       session.onCandle(symbols[sym], c);
       lastClose.set(symbols[sym], { price: c.close, time: t + baseMs });
     }
-    const out = session.endStep(t + baseMs);
+    const stepOut = session.endStep(t + baseMs);
+    const out = early ? { commands: [...early.commands, ...stepOut.commands], events: [...early.events, ...stepOut.events] } : stepOut;
     record(out.events);
     for (const cmd of out.commands) applyCommand(broker, cmd, t + baseMs);
     done += stepCandles.length;
@@ -148,7 +189,7 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   input.onProgress?.(total, total);
   return {
     baseTf, symbols, from, to, baseCandles: total, trades, signals, equity, finalEquity: session.equity,
-    structures, warnings: session.warnings, events,
+    structures, warnings: session.warnings, events, dataset, features,
   };
 }
 

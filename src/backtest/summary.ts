@@ -76,7 +76,31 @@ const FACTORS = [
   ['htf_aligned', 'HTF aligned'], ['rsi_extreme', 'RSI extreme'], ['structure', 'Market structure'],
 ] as const;
 
-export function buildSummary(r: BacktestResult, initialEquity: number, config: unknown) {
+/** What the ML model did in a backtest (summary.json `ml`). */
+export interface MlSummary {
+  /** The model's one-line description, or the no-model text. */
+  model: string;
+  loaded: boolean;
+  /** ML_MIN_CONFIDENCE used (0 = the model ranks but filters nothing). */
+  minConfidence: number;
+  /** Signals that got a probability. */
+  scored: number;
+  /** Signals dropped by the model (fate ml_filter). */
+  filtered: number;
+  /** Rows of the --dataset file (closed trades with features), when one was written. */
+  datasetRows: number | null;
+}
+
+export function mlSummary(r: BacktestResult, m: { description: string; loaded: boolean; minConfidence: number; datasetRows: number | null }): MlSummary {
+  return {
+    model: m.description, loaded: m.loaded, minConfidence: m.minConfidence,
+    scored: r.signals.filter((s) => s.signal.mlProbability !== null).length,
+    filtered: r.signals.filter((s) => s.fate === 'ml_filter').length,
+    datasetRows: m.datasetRows,
+  };
+}
+
+export function buildSummary(r: BacktestResult, initialEquity: number, config: unknown, ml: MlSummary | null = null) {
   const all = tradeStats(r.trades);
   const perCoin: Record<string, TradeStats> = {};
   for (const s of r.symbols) perCoin[s] = tradeStats(r.trades.filter((t) => t.symbol === s));
@@ -117,6 +141,7 @@ export function buildSummary(r: BacktestResult, initialEquity: number, config: u
     avgDurationMinutes: all.avgDurationMinutes,
     exitReasons: sortKeys(exitReasons),
     signals: { total: r.signals.length, byFate: sortKeys(fates) },
+    ml,
     perCoin,
     perConfidence: perBucket,
     perFactor,

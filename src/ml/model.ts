@@ -210,3 +210,28 @@ export function loadModel(path: string): Promise<OnnxWinModel> {
 export async function loadModelOrNone(path: string | undefined): Promise<WinModel> {
   return path ? loadModel(path) : new NoModel();
 }
+
+/**
+ * The model for a trading session (backtest, replay, live): `path` or NoModel, refused with one
+ * message when its schema differs or its trees cannot be scored synchronously (the session needs that).
+ * `origin` names where the path came from (e.g. "--model" or "MODEL_PATH") for the message.
+ */
+export async function loadSessionModel(path: string | undefined, origin: string): Promise<WinModel> {
+  if (!path) return new NoModel();
+  let model: OnnxWinModel;
+  try {
+    model = await loadModel(path);
+  } catch (e) {
+    throw new ModelRefused(`${origin}: ${(e as Error).message}`);
+  }
+  if (model.syncUnavailable) {
+    await model.close();
+    throw new ModelRefused(`${origin}: ${model.syncUnavailable}`);
+  }
+  return model;
+}
+
+/** A model the bot will not use; the message says why (shown as one line, no stack). */
+export class ModelRefused extends Error {
+  readonly userFacing = true;
+}

@@ -8,6 +8,8 @@
 import { FeatureBook, type FeatureBookOptions } from '../../engine/feature-tracker.js';
 import { FEATURE_SCHEMA, featuresToRecord } from '../../engine/features.js';
 import type { Candle, Signal } from '../../engine/types.js';
+import type { Timeframe } from '../../engine/timeframe.js';
+import { coinConfig, type CoinConfig, type EngineParams } from '../../engine/params.js';
 import type { MlFeatureRecord } from '../storage/store.js';
 import type { DatasetRow } from './dataset.js';
 import { NoModel, type WinModel } from './model.js';
@@ -49,6 +51,11 @@ export class MlSignalScoring {
     return f;
   }
 
+  /** The features computed for a signal at its candle, or undefined (never computed now: it would read later data). */
+  knownFeatures(signalId: string): Float64Array | undefined {
+    return this.bySignal.get(signalId);
+  }
+
   /** The session's mlScore hook: win probability 0-100, or null without a model. Synchronous. */
   readonly score = (signal: Signal): number | null => {
     const f = this.features(signal);
@@ -82,4 +89,18 @@ export function mlFeatureRecord(
     outcome: closed ? (closed.netPnl > 0 ? 'win' : 'loss') : null,
     pnl_percent: closed ? closed.pnlPercent : null,
   };
+}
+
+/**
+ * The scoring for a run: each coin's mtf from its coin config (looked up on every new symbol, so
+ * coins added later are covered when `coins` is a live object), ATR and RSI periods of the engine.
+ */
+export function mlScoringFor(
+  o: { params: EngineParams; coins: () => Record<string, CoinConfig>; baseTf: Timeframe },
+  model: WinModel = new NoModel(),
+): MlSignalScoring {
+  return new MlSignalScoring(
+    { baseTf: o.baseTf, mtfOf: (s) => coinConfig(s, o.coins()).mtf_timeframe, atrPeriod: o.params.atr_period, rsiPeriod: o.params.rsi_period },
+    model,
+  );
 }

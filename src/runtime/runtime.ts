@@ -12,6 +12,7 @@ import type { ApprovalRecord, Store } from '../storage/store.js';
 import type { BotControl, BotEvent, ExecutionMode } from '../../handlers/control.js';
 import type { Logger } from '../log.js';
 import { closedTradeRecord, openTradeRecord, signalRecord, uuidFor } from './records.js';
+import { mlFeatureRecord, type MlSignalScoring } from '../ml/signal-scoring.js';
 import { RuntimeControl } from './control.js';
 
 export interface Publisher {
@@ -34,6 +35,8 @@ export interface RuntimeOptions {
   maxDailyLossPercent: number;
   mlMinConfidence: number;
   mlScore?: ConstructorParameters<typeof TradingSession>[0]['mlScore'];
+  /** ML features (+ model): fed every closed candle before the session, scores every signal, labels trades (replaces mlScore). */
+  ml?: MlSignalScoring;
   modelVersion?: string | null;
   /** Fetch REST history to warm up the indicators before streaming (not for replay). */
   backfill: boolean;
@@ -66,7 +69,7 @@ export class Runtime {
     this.session = new TradingSession({
       params: opts.params, coins: opts.coins, symbols: opts.symbols, baseTf: opts.baseTf,
       autoExecute: false, maxDailyLossPercent: opts.maxDailyLossPercent, mlMinConfidence: opts.mlMinConfidence,
-      mlScore: opts.mlScore,
+      mlScore: opts.ml ? opts.ml.score : opts.mlScore,
     });
     for (const w of this.session.warnings) opts.logger.warn(w);
     this.control = new RuntimeControl(this);
@@ -161,7 +164,10 @@ export class Runtime {
     if (!step) return;
     for (const symbol of this.opts.symbols) {
       const c = step.get(symbol);
-      if (c) this.session.onCandle(symbol, c);
+      if (c) {
+        this.opts.ml?.observe(symbol, c);
+        this.session.onCandle(symbol, c);
+      }
     }
     await this.process(this.session.endStep(time));
   }
@@ -226,6 +232,7 @@ export class Runtime {
     const source = this.opts.tradingMode;
     switch (ev.type) {
       case 'signal': {
+        await this.recordMlFeatures(ev.signal, null);
         if (ev.fate === 'awaiting_approval') {
           if (this.executionMode === 'auto') {
             await this.executeSignal(ev.signal, null);
@@ -253,12 +260,24 @@ export class Runtime {
         const t = ev.trade;
         this.onTradeClosed?.(t);
         await store?.upsertTrade(closedTradeRecord(t, source));
+        this.opts.ml?.onTradeClosed(t);
+        await this.recordMlFeatures(t.signal, t);
         await publisher.publish({ type: 'trade_closed', tradeId: t.id, symbol: t.symbol, direction: t.direction, exitPrice: t.exitPrice, pnlUsd: t.netPnl, pnlPercent: t.pnlPercent, reason: t.exitReason });
         return;
       }
       default:
         return;
     }
+  }
+
+  /** The signal's ml_features row: at the signal without an outcome, again with it when its trade closes. */
+  private async recordMlFeatures(signal: Signal, closed: import('../../engine/session.js').TradeResult | null): Promise<void> {
+    const f = this.opts.ml?.knownFeatures(signal.id);
+    if (!f || !this.opts.store) return;
+    const source = this.opts.tradingMode;
+    await this.opts.store.upsertMlFeatures(mlFeatureRecord(
+      uuidFor('ml_features', signal.id, source), closed ? uuidFor('trade', closed.id, source) : null, signal, f, closed,
+    ));
   }
 
   /** Auto mode, or an approved signal: re-check and place the entry. */
@@ -270,7 +289,7 @@ export class Runtime {
     if (this.executionMode === 'auto' && r.ok) {
       await this.opts.publisher.publish({
         type: 'signal', signal, approval: null, sizeQty: size && size.type === 'entry_placed' ? size.qty : 0,
-        riskUsd: this.session.equity * this.opts.params.risk_per_trade_percent / 100, modelLoaded: Boolean(this.opts.mlScore),
+        riskUsd: this.session.equity * this.opts.params.risk_per_trade_percent / 100, modelLoaded: this.opts.ml ? this.opts.ml.model.loaded : Boolean(this.opts.mlScore),
       });
     }
     await this.process(out);
@@ -289,7 +308,7 @@ export class Runtime {
     this.track(record, signal);
     await this.opts.publisher.publish({
       type: 'signal', signal, approval: { id, expiresAt: record.expires_at.getTime() },
-      sizeQty: 0, riskUsd: this.session.equity * this.opts.params.risk_per_trade_percent / 100, modelLoaded: Boolean(this.opts.mlScore),
+      sizeQty: 0, riskUsd: this.session.equity * this.opts.params.risk_per_trade_percent / 100, modelLoaded: this.opts.ml ? this.opts.ml.model.loaded : Boolean(this.opts.mlScore),
     });
   }
 
@@ -390,7 +409,10 @@ export class Runtime {
     const from = to - need;
     for (const symbol of symbols) {
       const candles = await this.opts.exchange.klines(symbol, this.opts.baseTf, from, to);
-      for (const c of candles) this.session.warmUp(symbol, c);
+      for (const c of candles) {
+        this.opts.ml?.observe(symbol, c);
+        this.session.warmUp(symbol, c);
+      }
       if (candles.length) {
         this.lastPrice.set(symbol, candles[candles.length - 1].close);
         this.lastCandleAt = this.clock();

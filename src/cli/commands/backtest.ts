@@ -1,12 +1,20 @@
 // `smc backtest`: several coins on historical candles; writes summary.json, trades.csv,
-// signals.csv and report.html.
+// signals.csv and report.html. ML: --dataset writes the training dataset, --model scores and filters
+// signals with a trained model, --store writes trades, signals and ml_features to the store.
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadDataSources } from '../../data/load.js';
 import { runBacktest, type BacktestResult } from '../../backtest/run.js';
-import { buildSummary } from '../../backtest/summary.js';
+import { buildSummary, mlSummary } from '../../backtest/summary.js';
+import { writeBacktestToStore } from '../../backtest/store-rows.js';
+import { writeDataset } from '../../ml/dataset.js';
+import { loadSessionModel, type WinModel } from '../../ml/model.js';
+import { mlScoringFor, type MlSignalScoring } from '../../ml/signal-scoring.js';
+import { loadEnv } from '../../config/env.js';
+import { openStore } from '../../storage/open.js';
+import { UserError } from '../errors.js';
 import { tradesCsv, signalsCsv } from '../../backtest/csv.js';
 import { renderReport } from '../../backtest/report.js';
 import { buildRunConfig } from '../../config/overrides.js';
@@ -25,6 +33,25 @@ export interface BacktestCliOptions {
   out: string;
   report: boolean;
   quiet?: boolean;
+  dataset?: string;
+  /** A path, or false for --no-model (ignore MODEL_PATH). */
+  model?: string | false;
+  mlMinConfidence?: number;
+  store?: boolean;
+}
+
+function parseConfidence(v: string, what = '--ml-min-confidence'): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) throw new UserError(`${what} must be a number from 0 to 100, got "${v}"`);
+  return n;
+}
+
+/** --model, else MODEL_PATH; --ml-min-confidence, else ML_MIN_CONFIDENCE, else 0 (the model only ranks). */
+function mlSettings(opts: BacktestCliOptions, env: NodeJS.ProcessEnv): { path: string | undefined; origin: string; minConfidence: number } {
+  const fromEnv = opts.model === undefined && env.MODEL_PATH ? env.MODEL_PATH : undefined;
+  const path = opts.model === false ? undefined : (opts.model ?? fromEnv);
+  const minConfidence = opts.mlMinConfidence ?? (env.ML_MIN_CONFIDENCE ? parseConfidence(env.ML_MIN_CONFIDENCE, 'ML_MIN_CONFIDENCE') : 0);
+  return { path, origin: fromEnv ? 'MODEL_PATH' : '--model', minConfidence };
 }
 
 export function registerBacktestCommand(program: Command): Command {
@@ -41,6 +68,11 @@ export function registerBacktestCommand(program: Command): Command {
     .requiredOption('--out <dir>', 'output folder')
     .option('--no-report', 'skip report.html')
     .option('--quiet', 'no progress bar and no summary on stdout')
+    .option('--dataset <file>', 'write the ML training dataset (one row per traded signal: features, time, pnl, win)')
+    .option('--model <path>', 'score signals with this model.onnx (model.json beside it); default MODEL_PATH')
+    .option('--no-model', 'ignore MODEL_PATH: run on the confluence score alone')
+    .option('--ml-min-confidence <n>', 'drop signals the model gives a lower win probability (0-100; default ML_MIN_CONFIDENCE or 0 = rank only)', (v) => parseConfidence(v))
+    .option('--store', 'write trades, signals and ml_features to the store the environment selects (DATABASE_URL, SUPABASE_*, else PGlite in DATA_DIR), source "backtest"')
     .action(async (opts: BacktestCliOptions) => {
       await backtestCommand(opts);
     });
@@ -54,31 +86,61 @@ export async function backtestCommand(opts: BacktestCliOptions, extra: {
   const cfg = buildRunConfig({ configFile: opts.config, set: opts.set });
   const series = loadDataSources(opts.data, { symbols: opts.symbols, from: opts.from, to: opts.to, baseTf: parseBase(opts.base) });
   const coins = Object.fromEntries(series.map((s) => [s.symbol, coinConfig(s.symbol, cfg.coins)]));
+  const ml = mlSettings(opts, process.env);
+  const storeEnv = opts.store ? loadEnv() : null; // checked before the long run, not after it
+  const model: WinModel = await loadSessionModel(ml.path, ml.origin);
+  const wantsFeatures = Boolean(opts.dataset || opts.store || model.loaded);
+  const scoring: MlSignalScoring | undefined = wantsFeatures && series.length
+    ? mlScoringFor({ params: cfg.params, coins: () => coins, baseTf: series[0].tf }, model)
+    : undefined;
   const bar = !opts.quiet && process.stderr.isTTY
     ? new cliProgress.SingleBar({ format: 'backtest [{bar}] {percentage}% | {value}/{total} candles | eta {eta}s', stream: process.stderr }, cliProgress.Presets.shades_classic)
     : null;
   let started = false;
-  const result = runBacktest({
-    series, params: cfg.params, coins, collectStructures: opts.report,
-    mlScore: extra.mlScore, mlMinConfidence: extra.mlMinConfidence,
-    onProgress: bar ? (done, total) => { if (!started) { bar.start(total, 0); started = true; } bar.update(done); } : undefined,
-  });
-  bar?.stop();
-  const config = { params: cfg.params, coins, ml: extra.mlScore ? { minConfidence: extra.mlMinConfidence ?? 0 } : null };
-  const summary = buildSummary(result, cfg.params.initial_equity, config);
+  let result: BacktestResult;
+  try {
+    result = runBacktest({
+      series, params: cfg.params, coins, collectStructures: opts.report,
+      ml: scoring, mlScore: scoring ? undefined : extra.mlScore,
+      mlMinConfidence: model.loaded ? ml.minConfidence : extra.mlMinConfidence,
+      onProgress: bar ? (done, total) => { if (!started) { bar.start(total, 0); started = true; } bar.update(done); } : undefined,
+    });
+  } finally {
+    bar?.stop();
+    await model.close();
+  }
+  const minConfidence = model.loaded ? ml.minConfidence : extra.mlMinConfidence ?? 0;
+  const config = { params: cfg.params, coins, ml: model.loaded || extra.mlScore ? { minConfidence } : null };
+  const datasetRows = opts.dataset ? writeDataset(opts.dataset, result.dataset) : null;
+  const mlBlock = mlSummary(result, { description: model.description, loaded: model.loaded || Boolean(extra.mlScore), minConfidence, datasetRows });
+  const summary = buildSummary(result, cfg.params.initial_equity, config, mlBlock);
   mkdirSync(opts.out, { recursive: true });
   writeFileSync(join(opts.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   writeFileSync(join(opts.out, 'trades.csv'), tradesCsv(result.trades));
   writeFileSync(join(opts.out, 'signals.csv'), signalsCsv(result.signals));
   if (opts.report) writeFileSync(join(opts.out, 'report.html'), renderReport(result, series, summary));
   await extra.after?.(result, series);
+  let stored: Awaited<ReturnType<typeof writeBacktestToStore>> | null = null;
+  let storeTarget = '';
+  if (storeEnv) {
+    const store = await openStore(storeEnv, { journal: false });
+    try {
+      stored = await writeBacktestToStore(store, result);
+      storeTarget = (await store.info()).target;
+    } finally {
+      await store.close();
+    }
+  }
   if (!opts.quiet) {
     for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
     process.stdout.write(
       `${summary.window.symbols.join(', ')} ${summary.window.from} → ${summary.window.to} (${summary.window.baseCandles} ${summary.window.baseTimeframe} candles)\n` +
       `trades ${summary.trades}  win rate ${summary.winRate ?? '–'}%  net PnL ${summary.netPnl} (${summary.returnPercent}%)  ` +
       `profit factor ${summary.profitFactor ?? '–'}  max DD ${summary.maxDrawdown.percent}%  Sharpe ${summary.dailySharpe ?? '–'}\n` +
-      `wrote ${join(opts.out, 'summary.json')}, trades.csv, signals.csv${opts.report ? ', report.html' : ''}\n`,
+      `ML: ${mlBlock.model}; ${mlBlock.loaded ? `${mlBlock.filtered} of ${result.signals.length} signals filtered by the model (ML_MIN_CONFIDENCE ${minConfidence})` : 'no signals filtered'}\n` +
+      `wrote ${join(opts.out, 'summary.json')}, trades.csv, signals.csv${opts.report ? ', report.html' : ''}` +
+      (opts.dataset ? `; dataset ${opts.dataset} (${datasetRows} rows)` : '') + '\n' +
+      (stored ? `store ${storeTarget}: ${stored.trades} trades, ${stored.signals} signals, ${stored.ml_features} ml_features rows upserted (source backtest)\n` : ''),
     );
   }
   return { result, summary, series };

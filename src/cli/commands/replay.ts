@@ -22,6 +22,8 @@ interface ReplayOptions {
   set: string[];
   out?: string;
   hold?: boolean;
+  model?: string;
+  mlMinConfidence?: string;
 }
 
 export function registerReplayCommand(program: Command): void {
@@ -38,14 +40,19 @@ export function registerReplayCommand(program: Command): void {
     .option('--set <key=value>', 'override an engine parameter (repeatable)', collect, [])
     .option('--out <dir>', 'write trades.csv of the replay here')
     .option('--hold', 'keep running (health, chat) after the data ends, until SIGTERM')
+    .option('--model <path>', 'score signals with this model.onnx (model.json beside it); default MODEL_PATH')
+    .option('--ml-min-confidence <n>', 'drop signals the model gives a lower win probability (0-100); default ML_MIN_CONFIDENCE')
     .action(async (opts: ReplayOptions) => {
       // Replays trade by themselves unless EXECUTION_MODE asks for approvals explicitly.
-      const env = loadEnv({ ...process.env, EXECUTION_MODE: process.env.EXECUTION_MODE ?? 'auto', TRADING_MODE: 'paper' });
+      const env = loadEnv({
+        ...process.env, EXECUTION_MODE: process.env.EXECUTION_MODE ?? 'auto', TRADING_MODE: 'paper',
+        ...(opts.mlMinConfidence !== undefined ? { ML_MIN_CONFIDENCE: opts.mlMinConfidence } : {}),
+      });
       const cfg = buildRunConfig({ configFile: opts.config ?? env.CONFIG_FILE, set: opts.set });
       const series = loadDataSources(opts.data, { symbols: opts.symbols, from: opts.from, to: opts.to, baseTf: parseBase(opts.base) });
       const trades: TradeResult[] = [];
       await runUntilSignal(async () => {
-        const app = await startApp({ env, cfg, replay: { series, speed: opts.speed }, hold: opts.hold });
+        const app = await startApp({ env, cfg, replay: { series, speed: opts.speed }, hold: opts.hold, modelPath: opts.model });
         app.runtime.onTradeClosed = (t) => trades.push(t);
         app.finished = app.finished.then(async () => {
           if (opts.out) {
