@@ -31,6 +31,14 @@ export function storeJournal(store: Pick<Store, 'upsertOrder'>): OrderJournal {
   return { saveIntent: (r) => store.upsertOrder(r), update: (r) => store.upsertOrder(r) };
 }
 
+/**
+ * For a runtime without a store (replay without a database): the executor's own memory is the
+ * only record, so nothing more is kept here.
+ */
+export function memoryJournal(): OrderJournal {
+  return { saveIntent: async () => undefined, update: async () => undefined };
+}
+
 /** The journal refused the intent; no order was sent. */
 export class JournalUnavailableError extends Error {
   constructor(readonly orderLinkId: string, cause: unknown) {
@@ -55,6 +63,8 @@ export interface OrderExecutorOptions {
   maxSends?: number;
   /** How often the hybrid entry checks its limit order. */
   pollMs?: number;
+  /** Attempts to set a stop before giving up (transient failures only). */
+  stopAttempts?: number;
 }
 
 export interface PlaceRequest {
@@ -68,6 +78,24 @@ export interface PlaceRequest {
   stopLoss?: number;
   purpose: OrderPurpose;
   tradeId?: string | null;
+  /** Use this client id instead of a fresh one (the runtime's session ids map fills back by it). */
+  orderLinkId?: string;
+  /** The journal row's id (the store's orders.id is a UUID); defaults to the orderLinkId. */
+  recordId?: string;
+}
+
+/** Venues that can list past executions (Bybit); used to rebuild the execId memory after a restart. */
+export interface ExecutionHistory {
+  executions(since: number, symbol?: string): Promise<Fill[]>;
+}
+
+export interface RecoveryReport {
+  /** Journal rows the exchange knows: adopted with its current state. */
+  adopted: OrderRecord[];
+  /** Intents the exchange never received: marked rejected, nothing sent. */
+  neverSent: OrderRecord[];
+  /** Rows the journal thought open but the exchange does not know at all: marked cancelled. */
+  vanished: OrderRecord[];
 }
 
 export interface PlacedOrder {
@@ -115,6 +143,7 @@ export class OrderExecutor {
   private readonly lookupBackoffMs: number;
   private readonly maxSends: number;
   private readonly pollMs: number;
+  private readonly stopAttempts: number;
   private readonly fillsByLink = new Map<string, Map<string, Fill>>();
   private readonly seenExecIds = new Set<string>();
   private readonly records = new Map<string, OrderRecord>();
@@ -133,6 +162,7 @@ export class OrderExecutor {
     this.lookupBackoffMs = o.lookupBackoffMs ?? 500;
     this.maxSends = o.maxSends ?? 2;
     this.pollMs = o.pollMs ?? 1_000;
+    this.stopAttempts = o.stopAttempts ?? 4;
   }
 
   /** Feed every exchange event here; fills are deduplicated by execId. */
@@ -142,6 +172,12 @@ export class OrderExecutor {
       const rec = this.records.get(e.order.orderLinkId);
       if (rec) void this.apply(rec, e.order);
     }
+  }
+
+  /** An order update from the stream for an order this executor placed or recovered. */
+  async applyOrderUpdate(o: OrderState): Promise<void> {
+    const rec = this.records.get(o.orderLinkId);
+    if (rec) await this.apply(rec, o);
   }
 
   /** Fills of one order, one per execId. */
@@ -169,10 +205,10 @@ export class OrderExecutor {
   }
 
   async place(req: PlaceRequest): Promise<PlacedOrder> {
-    const orderLinkId = newOrderLinkId(this.prefix, req.purpose, this.newUuid?.());
+    const orderLinkId = req.orderLinkId ?? newOrderLinkId(this.prefix, req.purpose, this.newUuid?.());
     const t = new Date(this.now());
     const rec: OrderRecord = {
-      id: orderLinkId, order_link_id: orderLinkId, trade_id: req.tradeId ?? null, symbol: req.symbol, side: req.side, order_type: req.type,
+      id: req.recordId ?? orderLinkId, order_link_id: orderLinkId, trade_id: req.tradeId ?? null, symbol: req.symbol, side: req.side, order_type: req.type,
       purpose: req.purpose, qty: req.qty, price: req.price ?? null, reduce_only: Boolean(req.reduceOnly), status: 'intent',
       exchange_order_id: null, filled_qty: 0, avg_price: null, created_at: t, updated_at: t,
     };
@@ -241,6 +277,120 @@ export class OrderExecutor {
       }
     }
     return answered ? null : 'unreachable';
+  }
+
+  /**
+   * Records a fill; true when its execId is new (the caller applies it), false for a repeat
+   * (WebSocket duplicate, REST resync, or a fill already in the position adopted after a restart).
+   */
+  acceptFill(f: Fill): boolean {
+    if (this.seenExecIds.has(f.execId)) return false;
+    this.recordFill(f);
+    return true;
+  }
+
+  /** Whether this process (or the recovery after a restart) has already counted the execution. */
+  hasSeen(execId: string): boolean {
+    return this.seenExecIds.has(execId);
+  }
+
+  /** The journal row of an order this executor placed or recovered. */
+  record(orderLinkId: string): OrderRecord | undefined {
+    return this.records.get(orderLinkId);
+  }
+
+  /**
+   * Cancels by client id, then reads the final state once: a fill may have raced the cancel, and
+   * "cancelled" never means "nothing filled" (Bybit keeps cumExecQty on cancelled orders).
+   */
+  async cancel(symbol: string, orderLinkId: string): Promise<OrderState | null> {
+    try {
+      await this.ex.cancelOrder(symbol, orderLinkId);
+    } catch (err) {
+      if (!(err instanceof ExchangeError && err.outcome === 'unknown')) throw err;
+      this.log.warn({ orderLinkId, retCode: err.retCode }, 'cancel outcome unknown; reading the order');
+    }
+    const state = await this.ex.getOrder(symbol, orderLinkId).catch(() => null);
+    const rec = this.records.get(orderLinkId);
+    if (state && rec) await this.apply(rec, state);
+    return state;
+  }
+
+  /**
+   * Moves the position's stop on the exchange. Setting a stop is idempotent (a repeat answers
+   * "not modified", which the adapter checks against the position), so transient failures —
+   * unknown outcome, rate limit — are retried; a definitive refusal or the last failure throws
+   * and the caller must alert: a position must never be left without its stop.
+   */
+  async moveStop(symbol: string, stopLoss: number, takeProfit?: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.ex.setTradingStop(symbol, stopLoss, takeProfit);
+        return;
+      } catch (err) {
+        const transient = err instanceof ExchangeError && (err.outcome === 'unknown' || err.outcome === 'rate_limited');
+        if (!transient || attempt >= this.stopAttempts) throw err;
+        this.log.warn({ symbol, stopLoss, attempt, err: scrubError(err) }, 'moving the stop failed; retrying');
+        await this.sleep(this.lookupBackoffMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  /** Closes the whole position with a reduce-only market order; null when there is no position. */
+  async closePosition(symbol: string, opts: { orderLinkId?: string; recordId?: string; tradeId?: string | null } = {}): Promise<PlacedOrder | null> {
+    const pos = (await this.ex.positions(symbol)).find((p) => p.symbol === symbol && p.size > 0);
+    if (!pos) return null;
+    return this.place({
+      symbol, side: pos.direction === 'long' ? 'Sell' : 'Buy', type: 'market', qty: pos.size, reduceOnly: true,
+      purpose: 'exit', orderLinkId: opts.orderLinkId, recordId: opts.recordId, tradeId: opts.tradeId,
+    });
+  }
+
+  /**
+   * After a restart: takes the journal's unfinished rows back into memory and asks the exchange
+   * about each by orderLinkId. Known there → adopted with its current state; an intent the
+   * exchange never saw → rejected (it was never sent, and nothing is sent now); an order the
+   * journal thought live that the exchange does not know → cancelled. Throws when the exchange
+   * cannot be asked (state unknown: do not trade on it).
+   */
+  async recoverOrders(rows: OrderRecord[]): Promise<RecoveryReport> {
+    const report: RecoveryReport = { adopted: [], neverSent: [], vanished: [] };
+    for (const row of rows) {
+      const rec: OrderRecord = { ...row };
+      this.records.set(rec.order_link_id, rec);
+      if (rec.status !== 'intent' && rec.status !== 'unknown' && rec.status !== 'new' && rec.status !== 'partially_filled') continue;
+      const found = await this.lookup(rec.symbol, rec.order_link_id);
+      if (found === 'unreachable') {
+        throw new ExchangeError(-1, `recovery: order ${rec.order_link_id} could not be looked up (exchange unreachable)`, 'order/realtime', 'unknown');
+      }
+      if (found) {
+        await this.apply(rec, found);
+        report.adopted.push(rec);
+        this.log.info({ orderLinkId: rec.order_link_id, status: rec.status, filledQty: rec.filled_qty }, 'recovery: journal order found on the exchange; adopted');
+      } else if (rec.status === 'intent' || rec.status === 'unknown') {
+        await this.setStatus(rec, 'rejected');
+        report.neverSent.push(rec);
+        this.log.warn({ orderLinkId: rec.order_link_id, symbol: rec.symbol }, 'recovery: intent never reached the exchange; marked failed (never sent), not re-sent');
+      } else {
+        await this.setStatus(rec, 'cancelled');
+        report.vanished.push(rec);
+        this.log.warn({ orderLinkId: rec.order_link_id, symbol: rec.symbol }, 'recovery: journal order unknown to the exchange; marked cancelled');
+      }
+    }
+    return report;
+  }
+
+  /**
+   * After a restart: every execution the exchange lists since `since` is marked as seen, so a
+   * repeat delivered later (stream resync) is not counted again on top of the adopted position.
+   * Returns the fills (oldest first); [] for a venue without an execution history.
+   */
+  async learnExecutions(since: number): Promise<Fill[]> {
+    const hist = this.ex as ExchangePort & Partial<ExecutionHistory>;
+    if (typeof hist.executions !== 'function') return [];
+    const fills = await hist.executions(since);
+    for (const f of fills) this.recordFill(f);
+    return fills;
   }
 
   // ---------- hybrid entry (SPEC §3 "Entry execution") ----------
@@ -315,13 +465,26 @@ export class OrderExecutor {
   private recordFill(f: Fill): void {
     if (this.seenExecIds.has(f.execId)) return;
     this.seenExecIds.add(f.execId);
+    if (this.seenExecIds.size > 200_000) this.forgetOldest();
     if (!this.fillsByLink.has(f.orderLinkId)) this.fillsByLink.set(f.orderLinkId, new Map());
     this.fillsByLink.get(f.orderLinkId)!.set(f.execId, f);
   }
 
+  /** Long runs (months of replay): keep memory bounded; old execIds cannot come back from Bybit (7-day window). */
+  private forgetOldest(): void {
+    const drop = new Set([...this.seenExecIds].slice(0, 100_000));
+    for (const id of drop) this.seenExecIds.delete(id);
+    for (const [link, fills] of this.fillsByLink) {
+      for (const id of [...fills.keys()]) if (drop.has(id)) fills.delete(id);
+      if (!fills.size) this.fillsByLink.delete(link);
+    }
+  }
+
   private async apply(rec: OrderRecord, s: OrderState): Promise<void> {
     rec.exchange_order_id = s.orderId || rec.exchange_order_id;
-    rec.status = s.status;
+    // A late stream message must not reopen an order already seen final.
+    const final = rec.status === 'filled' || rec.status === 'cancelled' || rec.status === 'rejected';
+    if (!(final && (s.status === 'new' || s.status === 'partially_filled'))) rec.status = s.status;
     rec.filled_qty = Math.max(rec.filled_qty, s.filledQty);
     rec.avg_price = s.avgPrice || rec.avg_price;
     rec.updated_at = new Date(this.now());

@@ -14,6 +14,9 @@ import type { Logger } from '../log.js';
 import { closedTradeRecord, openTradeRecord, signalRecord, uuidFor } from './records.js';
 import { mlFeatureRecord, type MlSignalScoring } from '../ml/signal-scoring.js';
 import { RuntimeControl } from './control.js';
+import { OrderExecutor, memoryJournal, storeJournal, type OrderExecutorOptions } from '../exchange/order-executor.js';
+import type { TradeRecord } from '../storage/store.js';
+import type { Fill as ExchangeFill, Position } from '../exchange/port.js';
 
 export interface Publisher {
   publish(e: BotEvent): Promise<void>;
@@ -42,6 +45,10 @@ export interface RuntimeOptions {
   backfill: boolean;
   /** Wall clock; replaced in tests. */
   clock?: () => number;
+  /** Tuning of the order executor (lookup back-off, stop retries); tests shorten the waits. */
+  executor?: Partial<Pick<OrderExecutorOptions, 'lookupAttempts' | 'lookupBackoffMs' | 'maxSends' | 'stopAttempts' | 'sleep'>>;
+  /** How long start() waits for the store's write journal to drain before reading orders and trades. */
+  storeFlushTimeoutMs?: number;
 }
 
 export class Runtime {
@@ -61,6 +68,10 @@ export class Runtime {
   readonly lastPrice = new Map<string, number>();
   /** Observer of every closed trade (replay output, tests). */
   onTradeClosed: ((t: import('../../engine/session.js').TradeResult) => void) | null = null;
+  /** Every order goes through here: intent journaled before sending, lookups instead of blind resends. */
+  readonly executor: OrderExecutor;
+  /** Session trade id → the store row of a trade resumed after a restart (closed under its own id). */
+  private readonly resumed = new Map<string, TradeRecord>();
 
   constructor(readonly opts: RuntimeOptions) {
     this.clock = opts.clock ?? Date.now;
@@ -73,6 +84,9 @@ export class Runtime {
     });
     for (const w of this.session.warnings) opts.logger.warn(w);
     this.control = new RuntimeControl(this);
+    this.executor = new OrderExecutor({
+      exchange: opts.exchange, journal: opts.store ? storeJournal(opts.store) : memoryJournal(), logger: opts.logger, ...opts.executor,
+    });
   }
 
   get log(): Logger {
@@ -88,6 +102,9 @@ export class Runtime {
       this.session.paused = state.paused;
     }
     for (const i of await exchange.instruments(this.opts.symbols)) this.instruments.set(i.symbol, i);
+    // A venue that can be in the wrong position mode (Bybit hedge mode) is checked before anything is sent.
+    const account = exchange as ExchangePort & { prepareAccount?: (symbols: string[]) => Promise<void> };
+    if (typeof account.prepareAccount === 'function') await account.prepareAccount(this.opts.symbols);
     const bal = await exchange.balance();
     this.session.equity = bal.equity;
     await this.reconcile();
@@ -134,6 +151,8 @@ export class Runtime {
         if (!e.connected) this.log.warn({ reason: e.reason }, 'exchange connection lost');
         return;
       case 'fill':
+        // Counted once: repeats (stream + REST resync, or fills already in a position adopted at start) stop here.
+        if (!this.executor.acceptFill(e.fill)) return;
         this.session.onFill(toVenueFill(e.fill));
         await this.process(this.session.drain());
         return;
@@ -152,6 +171,9 @@ export class Runtime {
       }
       case 'step_end':
         if (this.pending.has(e.time)) await this.flush(e.time);
+        return;
+      case 'order':
+        await this.executor.applyOrderUpdate(e.order);
         return;
       default:
         return;
@@ -177,54 +199,55 @@ export class Runtime {
     for (const ev of out.events) await this.onSessionEvent(ev);
   }
 
+  /**
+   * Every session command goes through the OrderExecutor, so every mode (replay, paper, testnet,
+   * live) places orders the same way: the session's order id is the orderLinkId (fills map back by
+   * it), its intent is in the journal before it is sent, and a timeout is resolved by lookup.
+   */
   private async execute(cmd: SessionCommand): Promise<void> {
-    const ex = this.opts.exchange;
-    const store = this.opts.store;
-    const now = new Date(this.clock());
+    const mode = this.opts.tradingMode;
+    const tradeId = uuidFor('trade', cmd.tradeId, mode);
     try {
       switch (cmd.type) {
         case 'place_entry': {
-          const side = cmd.direction === 'long' ? 'Buy' : 'Sell';
-          await store?.upsertOrder({
-            id: uuidFor('order', cmd.orderId, this.opts.tradingMode), order_link_id: cmd.orderId,
-            trade_id: uuidFor('trade', cmd.tradeId, this.opts.tradingMode), symbol: cmd.symbol, side, order_type: cmd.orderType,
-            purpose: 'entry', qty: cmd.qty, price: cmd.orderType === 'limit' ? cmd.price : null, reduce_only: false, status: 'intent',
-            exchange_order_id: null, filled_qty: 0, avg_price: null, created_at: now, updated_at: now,
-          });
-          await ex.setLeverage(cmd.symbol, cmd.leverage);
-          const st = await ex.placeOrder({
-            orderLinkId: cmd.orderId, symbol: cmd.symbol, side, type: cmd.orderType, qty: cmd.qty,
+          await this.opts.exchange.setLeverage(cmd.symbol, cmd.leverage);
+          await this.executor.place({
+            symbol: cmd.symbol, side: cmd.direction === 'long' ? 'Buy' : 'Sell', type: cmd.orderType, qty: cmd.qty,
             price: cmd.orderType === 'limit' ? cmd.price : undefined, takeProfit: cmd.takeProfit, stopLoss: cmd.stopLoss,
-          });
-          await store?.upsertOrder({
-            id: uuidFor('order', cmd.orderId, this.opts.tradingMode), order_link_id: cmd.orderId,
-            trade_id: uuidFor('trade', cmd.tradeId, this.opts.tradingMode), symbol: cmd.symbol, side, order_type: cmd.orderType,
-            purpose: 'entry', qty: cmd.qty, price: cmd.orderType === 'limit' ? cmd.price : null, reduce_only: false, status: st.status,
-            exchange_order_id: st.orderId, filled_qty: st.filledQty, avg_price: st.avgPrice || null, created_at: now, updated_at: now,
+            purpose: 'entry', tradeId, orderLinkId: cmd.orderId, recordId: uuidFor('order', cmd.orderId, mode),
           });
           return;
         }
         case 'cancel_entry':
-          await ex.cancelOrder(cmd.symbol, cmd.orderId);
+          await this.executor.cancel(cmd.symbol, cmd.orderId);
           return;
         case 'move_stop':
-          await ex.setTradingStop(cmd.symbol, cmd.stopLoss);
+          await this.executor.moveStop(cmd.symbol, cmd.stopLoss);
           return;
-        case 'close_position': {
-          const pos = (await ex.positions(cmd.symbol))[0];
-          if (!pos || pos.size <= 0) return;
-          await ex.placeOrder({
-            orderLinkId: cmd.orderId, symbol: cmd.symbol, side: pos.direction === 'long' ? 'Sell' : 'Buy', type: 'market',
-            qty: pos.size, reduceOnly: true,
-          });
+        case 'close_position':
+          await this.executor.closePosition(cmd.symbol, { orderLinkId: cmd.orderId, recordId: uuidFor('order', cmd.orderId, mode), tradeId });
           return;
-        }
       }
     } catch (err) {
-      const msg = `${cmd.type} ${cmd.symbol} failed: ${(err as Error).message}`;
+      const why = cmd.type === 'move_stop' ? ' — the previous stop stays on the exchange; check the position' : '';
+      const msg = `${cmd.type} ${cmd.symbol} failed: ${(err as Error).message}${why}`;
       this.log.error({ cmd: cmd.type, symbol: cmd.symbol, err: (err as Error).message }, 'exchange command failed');
       await this.opts.publisher.publish({ type: 'error', message: msg });
     }
+  }
+
+  /** A trade resumed after a restart is closed under its original row (same id, signal and entry). */
+  private closedRecord(t: import('../../engine/session.js').TradeResult): TradeRecord {
+    const rec = closedTradeRecord(t, this.opts.tradingMode);
+    const row = this.resumed.get(t.id);
+    if (!row) return rec;
+    this.resumed.delete(t.id);
+    return {
+      ...row, exit_price: rec.exit_price, exit_time: rec.exit_time, exit_reason: rec.exit_reason, pnl_usd: rec.pnl_usd,
+      pnl_percent: rec.pnl_percent, fees_usd: rec.fees_usd, funding_usd: rec.funding_usd,
+      duration_minutes: Math.round((t.exitTime - row.entry_time.getTime()) / 60_000),
+      max_drawdown_percent: rec.max_drawdown_percent, max_profit_percent: rec.max_profit_percent,
+    };
   }
 
   private async onSessionEvent(ev: SessionEvent): Promise<void> {
@@ -259,7 +282,7 @@ export class Runtime {
       case 'trade_closed': {
         const t = ev.trade;
         this.onTradeClosed?.(t);
-        await store?.upsertTrade(closedTradeRecord(t, source));
+        await store?.upsertTrade(this.closedRecord(t));
         this.opts.ml?.onTradeClosed(t);
         await this.recordMlFeatures(t.signal, t);
         await publisher.publish({ type: 'trade_closed', tradeId: t.id, symbol: t.symbol, direction: t.direction, exitPrice: t.exitPrice, pnlUsd: t.netPnl, pnlPercent: t.pnlPercent, reason: t.exitReason });
@@ -367,34 +390,99 @@ export class Runtime {
     }
   }
 
-  /** Adopts what the exchange has; closes out what only the store thinks is open. */
+  /**
+   * Start-up reconciliation, before any trading. The store's write journal is drained; the
+   * executor's memory is rebuilt from the store's order rows (each looked up on the exchange by
+   * orderLinkId: adopted, or marked never-sent) and from the exchange's executions (so a fill
+   * delivered again later is not counted twice); entry orders the previous process left resting
+   * are cancelled (the session that managed them is gone). Then positions against the store's open
+   * trades: a trade the exchange still holds is resumed under its own row; one the exchange no
+   * longer holds is closed from its executions; an unknown position is adopted. Every position
+   * leaves here with a stop on the exchange.
+   */
   private async reconcile(): Promise<void> {
     const { exchange, store, logger } = this.opts;
-    const positions = await exchange.positions();
-    const onExchange = new Set(positions.filter((p) => p.size > 0).map((p) => p.symbol));
+    const mode = this.opts.tradingMode;
     if (store) {
-      for (const t of await store.openTrades(this.opts.tradingMode)) {
-        if (!onExchange.has(t.symbol)) {
-          logger.warn({ symbol: t.symbol, trade: t.id }, 'reconcile: store had an open trade the exchange does not; closing it out');
-          await store.upsertTrade({ ...t, exit_time: new Date(this.clock()), exit_reason: 'reconciled' });
-        }
-      }
+      await store.flush(this.opts.storeFlushTimeoutMs ?? 10_000).catch((err) =>
+        logger.warn({ err: String((err as Error)?.message ?? err), queued: store.queueLength() }, 'reconcile: store journal not drained yet; the exchange is the truth'));
+    }
+    const rows = store ? await store.openOrders().catch((err) => {
+      logger.warn({ err: String((err as Error)?.message ?? err) }, 'reconcile: could not read open orders from the store');
+      return [];
+    }) : [];
+    // Only rows this mode wrote (a replay's rows in the same database are not Bybit's business).
+    const mine = rows.filter((r) => r.id === uuidFor('order', r.order_link_id, mode));
+    const report = await this.executor.recoverOrders(mine);
+    for (const r of report.adopted) {
+      if (r.purpose !== 'entry' || (r.status !== 'new' && r.status !== 'partially_filled')) continue;
+      const final = await this.executor.cancel(r.symbol, r.order_link_id);
+      logger.warn({ orderLinkId: r.order_link_id, symbol: r.symbol, filledQty: final?.filledQty ?? r.filled_qty }, 'reconcile: cancelled an entry order left resting by the previous process');
+    }
+    const openTrades = store ? await store.openTrades(mode).catch((err) => {
+      logger.warn({ err: String((err as Error)?.message ?? err) }, 'reconcile: could not read open trades from the store');
+      return [] as TradeRecord[];
+    }) : [];
+    // Positions before executions: a fill landing between the two reads is then not yet marked
+    // seen, arrives on the stream and is counted — never missed, never twice.
+    const positions = (await exchange.positions()).filter((p) => p.size > 0);
+    const earliest = Math.min(this.clock() - 10 * 60_000, ...openTrades.map((t) => t.entry_time.getTime() - 60_000));
+    const fills = await this.executor.learnExecutions(Math.max(earliest, this.clock() - 7 * 86_400_000 + 60_000));
+    const held = new Map(positions.map((p) => [p.symbol, p]));
+    for (const t of openTrades) {
+      const p = held.get(t.symbol);
+      if (p && p.direction === t.direction) continue;
+      await this.closeOutTrade(t, fills);
     }
     for (const p of positions) {
-      if (p.size <= 0) continue;
-      if (p.stopLoss === null || p.stopLoss === 0) {
-        // Never leave a position unprotected: a stop at 2 % adverse until the session manages it.
-        const stop = p.direction === 'long' ? p.entryPrice * 0.98 : p.entryPrice * 1.02;
-        await exchange.setTradingStop(p.symbol, stop);
-        logger.warn({ symbol: p.symbol, stop }, 'reconcile: position had no stop; placed one');
-      }
+      const row = openTrades.find((t) => t.symbol === p.symbol && t.direction === p.direction) ?? null;
+      const stop = await this.ensureStop(p, row);
       this.session.adoptPosition({
-        symbol: p.symbol, direction: p.direction, qty: p.size, entryPrice: p.entryPrice, leverage: p.leverage || 1,
-        stopLoss: p.stopLoss || (p.direction === 'long' ? p.entryPrice * 0.98 : p.entryPrice * 1.02),
-        takeProfit: p.takeProfit ?? null, time: this.clock(),
+        symbol: p.symbol, direction: p.direction, qty: p.size, entryPrice: p.entryPrice, leverage: row?.leverage ?? (p.leverage || 1),
+        stopLoss: stop, takeProfit: p.takeProfit ?? row?.take_profit_price ?? null, time: row ? row.entry_time.getTime() : this.clock(),
       });
-      logger.warn({ symbol: p.symbol, size: p.size }, 'reconcile: adopted open position from the exchange');
+      const adopted = this.session.openTrades().get(p.symbol);
+      if (row && adopted) this.resumed.set(adopted.id, row);
+      logger.warn({ symbol: p.symbol, size: p.size, stop, trade: row?.id ?? null }, row ? 'reconcile: resumed the open trade from the store' : 'reconcile: adopted an open position the store did not know');
     }
+  }
+
+  /** The position's stop on the exchange; places one (the trade's own, else 2 % adverse) when missing. */
+  private async ensureStop(p: Position, row: TradeRecord | null): Promise<number> {
+    if (p.stopLoss !== null && p.stopLoss !== 0) return p.stopLoss;
+    const fallback = p.direction === 'long' ? p.entryPrice * 0.98 : p.entryPrice * 1.02;
+    const stop = row?.stop_loss_price ?? fallback;
+    try {
+      await this.executor.moveStop(p.symbol, stop);
+      this.log.warn({ symbol: p.symbol, stop }, 'reconcile: position had no stop; placed one');
+    } catch (err) {
+      this.log.error({ symbol: p.symbol, stop, err: (err as Error).message }, 'reconcile: could not place a stop on an unprotected position');
+      await this.opts.publisher.publish({ type: 'error', message: `${p.symbol} position has NO stop on the exchange: placing ${stop} failed: ${(err as Error).message}` });
+    }
+    return stop;
+  }
+
+  /** A trade the exchange no longer holds (stop or target hit while down): closed from its executions. */
+  private async closeOutTrade(t: TradeRecord, fills: ExchangeFill[]): Promise<void> {
+    const exits = fills.filter((f) => f.symbol === t.symbol && f.reduceOnly && f.time >= t.entry_time.getTime());
+    const qty = exits.reduce((s, f) => s + f.qty, 0);
+    const now = new Date(this.clock());
+    let patch: Partial<TradeRecord> = { exit_time: now, exit_reason: 'reconciled' };
+    if (qty > 0) {
+      const price = exits.reduce((s, f) => s + f.qty * f.price, 0) / qty;
+      const fees = exits.reduce((s, f) => s + f.fee, 0);
+      const gross = (t.direction === 'long' ? 1 : -1) * (price - t.entry_price) * qty;
+      const margin = (t.entry_price * qty) / (t.leverage || 1);
+      const last = exits[exits.length - 1];
+      patch = {
+        exit_time: new Date(last.time), exit_price: price, fees_usd: (t.fees_usd ?? 0) + fees, pnl_usd: gross - fees,
+        pnl_percent: margin > 0 ? Math.round(((gross - fees) / margin) * 1e6) / 1e4 : null,
+        exit_reason: last.trigger === 'stop_loss' ? 'stop_loss' : last.trigger === 'take_profit' ? 'take_profit' : 'reconciled',
+        duration_minutes: Math.round((last.time - t.entry_time.getTime()) / 60_000),
+      };
+    }
+    this.log.warn({ symbol: t.symbol, trade: t.id, exitReason: patch.exit_reason, exitPrice: patch.exit_price ?? null }, 'reconcile: store had an open trade the exchange does not; closing it out');
+    await this.opts.store?.upsertTrade({ ...t, ...patch });
   }
 
   private async warmUp(symbols: string[] = this.opts.symbols): Promise<void> {

@@ -27,6 +27,10 @@ export interface StreamOptions {
   pongTimeoutMs: number;
   reconnectDelayMs: number;
   subscribeTimeoutMs: number;
+  /** A connection that dies sooner than this after opening counts as a quick drop (default 30 s). */
+  stableMs?: number;
+  /** Cap of the reconnect delay, which doubles with every quick drop in a row (default 60 s). */
+  maxReconnectDelayMs?: number;
   onEvent: (e: ExchangeEvent) => void;
   /** Called after a reconnect, before the connection is reported up again. */
   resync: (kind: StreamKind) => Promise<void>;
@@ -40,17 +44,25 @@ export class BybitStream {
   private sockets = new Map<StreamKind, WebSocket>();
   private watchdog: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Waiters for the next subscribe answer per connection (bybit-api resolves its promise on connect, not on the ack). */
+  private ackWaiters = new Map<StreamKind, { resolve: () => void; reject: (e: Error) => void }[]>();
+  private openedAt = new Map<StreamKind, number>();
+  private quickDrops = new Map<StreamKind, number>();
 
   constructor(private readonly o: StreamOptions) {}
 
   async start(symbols: string[], tf: Timeframe, withPrivate: boolean): Promise<void> {
     const waits: Promise<unknown>[] = [];
+    // Streaming starts only once the exchange has ACKed the subscriptions: an execution pushed
+    // before the private topics are registered would otherwise be lost (the T12 race).
     if (symbols.length) {
       const pub = this.client('public');
+      waits.push(this.nextAck('public'));
       waits.push(...pub.subscribeV5(symbols.map((s) => `kline.${INTERVAL[tf]}.${s}`), 'linear'));
     }
     if (withPrivate) {
       const priv = this.client('private');
+      waits.push(this.nextAck('private'));
       waits.push(...priv.subscribeV5(['order', 'execution', 'position'], 'linear', true));
     }
     await withTimeout(Promise.all(waits), this.o.subscribeTimeoutMs, 'websocket subscribe');
@@ -63,7 +75,36 @@ export class BybitStream {
     if (this.closed) throw new Error('the Bybit stream is closed');
     if (!symbols.length) return;
     const pub = this.client('public');
-    await withTimeout(Promise.all(pub.subscribeV5(symbols.map((s) => `kline.${INTERVAL[tf]}.${s}`), 'linear')), this.o.subscribeTimeoutMs, 'websocket subscribe');
+    const ack = this.nextAck('public');
+    await withTimeout(Promise.all([ack, ...pub.subscribeV5(symbols.map((s) => `kline.${INTERVAL[tf]}.${s}`), 'linear')]), this.o.subscribeTimeoutMs, 'websocket subscribe');
+  }
+
+  private nextAck(kind: StreamKind): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const list = this.ackWaiters.get(kind) ?? [];
+      list.push({ resolve, reject });
+      this.ackWaiters.set(kind, list);
+    });
+  }
+
+  private settleAck(kind: StreamKind, err: Error | null): void {
+    const list = this.ackWaiters.get(kind) ?? [];
+    this.ackWaiters.delete(kind);
+    for (const w of list) if (err) w.reject(err); else w.resolve();
+  }
+
+  /** Reconnect storm (Bybit: "do not frequently connect and disconnect"): the delay doubles per quick drop. */
+  private onDropped(kind: StreamKind, client: WebsocketClient): void {
+    const now = Date.now();
+    const lived = now - (this.openedAt.get(kind) ?? now);
+    const quick = lived < (this.o.stableMs ?? 30_000) ? (this.quickDrops.get(kind) ?? 0) + 1 : 0;
+    this.quickDrops.set(kind, quick);
+    const delay = Math.min(this.o.reconnectDelayMs * 2 ** quick, this.o.maxReconnectDelayMs ?? 60_000);
+    (client as unknown as { options: { reconnectTimeout: number } }).options.reconnectTimeout = delay;
+    if (quick === 3) {
+      this.o.logger.error({ ws: kind, quickDrops: quick, nextDelayMs: delay }, 'bybit websocket reconnect storm: backing off');
+      this.o.onEvent({ type: 'connection', connected: false, reason: `reconnect storm: the ${kind} stream dropped ${quick} times right after connecting; backing off to ${delay} ms` });
+    }
   }
 
   close(): void {
@@ -110,15 +151,18 @@ export class BybitStream {
     };
     client.on('open', (e) => {
       track(e.ws);
+      this.openedAt.set(kind, Date.now());
       o.onEvent({ type: 'connection', connected: true, reason: `${kind} stream open` });
     });
     client.on('reconnect', () => {
       if (this.closed) return;
       log.warn({ ws: kind }, 'bybit websocket dropped, reconnecting');
+      this.onDropped(kind, client);
       o.onEvent({ type: 'connection', connected: false, reason: `${kind} stream dropped` });
     });
     client.on('reconnected', (e) => {
       track(e.ws);
+      this.openedAt.set(kind, Date.now());
       if (this.closed) return;
       log.info({ ws: kind }, 'bybit websocket reconnected, resynchronising by REST');
       o.resync(kind).then(
@@ -130,7 +174,16 @@ export class BybitStream {
       );
     });
     client.on('update', (msg: Raw) => this.onUpdate(msg));
-    client.on('exception', (e: unknown) => log.warn({ ws: kind, err: scrubError(e, o.secrets) }, 'bybit websocket error'));
+    client.on('response', (r: Raw) => {
+      if (r?.op === 'subscribe' && r.success !== false) this.settleAck(kind, null);
+    });
+    client.on('exception', (e: unknown) => {
+      log.warn({ ws: kind, err: scrubError(e, o.secrets) }, 'bybit websocket error');
+      const r = e as Raw;
+      if ((r?.op === 'subscribe' || r?.op === 'auth') && r.success === false) {
+        this.settleAck(kind, new Error(`bybit ${kind} stream ${r.op} refused: ${String(r.ret_msg ?? 'no reason given')}`));
+      }
+    });
     this.clients.set(kind, client);
     return client;
   }
