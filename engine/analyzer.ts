@@ -77,10 +77,15 @@ export class SymbolAnalyzer {
    */
   onBaseCandle(c: Candle): LtfEvaluation | null {
     let ltfClosed: Candle | null = null;
-    for (const feed of this.feeds) {
+    // Indexed loops: this runs for every base candle, also before the JIT has optimised it.
+    const feeds = this.feeds;
+    for (let f = 0; f < feeds.length; f++) {
+      const feed = feeds[f];
+      const states = feed.states;
       // One base candle can close two buckets after a gap: take every one the aggregator has.
       for (let closed = feed.agg ? feed.agg.push(c) : c; closed; closed = feed.agg ? feed.agg.next() : null) {
-        for (const st of feed.states) {
+        for (let i = 0; i < states.length; i++) {
+          const st = states[i];
           st.update(closed);
           if (st === this.ltf) ltfClosed = closed;
         }

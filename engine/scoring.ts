@@ -1,6 +1,6 @@
 // Confluence score (SPEC §3): the points each factor earns, for both directions, capped at 100.
 import type { EngineParams, ScoreWeights } from './params.js';
-import type { Bias, Direction, DirectionScore, FactorPoints, FactorSnapshot, ScoreResult } from './types.js';
+import type { Bias, Direction, DirectionScore, FactorName, FactorPoints, FactorSnapshot, ScoreResult } from './types.js';
 
 const MAX_SCORE = 100;
 
@@ -15,17 +15,28 @@ export function scoreSnapshot(s: FactorSnapshot, w: ScoreWeights, p: EngineParam
 function scoreDirection(s: FactorSnapshot, w: ScoreWeights, p: EngineParams, d: Direction): DirectionScore {
   const long = d === 'long';
   const trend: Bias = long ? 'bullish' : 'bearish';
-  const factors: FactorPoints[] = [];
-  if (s.htf_bias === trend) factors.push({ factor: 'htf_aligned', points: w.htf_aligned });
-  else if (s.htf_bias === 'neutral') factors.push({ factor: 'htf_neutral', points: w.htf_neutral });
-  if (long ? s.bullish_sweep : s.bearish_sweep) factors.push({ factor: 'sweep', points: w.sweep });
-  if (long ? s.near_bullish_ob : s.near_bearish_ob) factors.push({ factor: 'order_block', points: w.order_block });
-  if (long ? s.in_bullish_fvg : s.in_bearish_fvg) factors.push({ factor: 'fvg', points: w.fvg });
+  const htf = s.htf_bias === trend ? 'htf_aligned' : s.htf_bias === 'neutral' ? 'htf_neutral' : null;
+  const sweep = long ? s.bullish_sweep : s.bearish_sweep;
+  const ob = long ? s.near_bullish_ob : s.near_bearish_ob;
+  const fvg = long ? s.in_bullish_fvg : s.in_bearish_fvg;
   // Comparisons with NaN are false, so an RSI still warming up never counts.
-  const rsiExtreme = long ? s.mtf_rsi < p.rsi_oversold : s.mtf_rsi > p.rsi_overbought;
-  if (rsiExtreme) factors.push({ factor: 'rsi_extreme', points: w.rsi_extreme });
-  if (s.market_structure === trend) factors.push({ factor: 'structure', points: w.structure });
+  const rsi = long ? s.mtf_rsi < p.rsi_oversold : s.mtf_rsi > p.rsi_overbought;
+  const structure = s.market_structure === trend;
+  // Runs on every ltf candle of every coin: the list is sized once instead of grown by push.
+  const n = (htf !== null ? 1 : 0) + (sweep ? 1 : 0) + (ob ? 1 : 0) + (fvg ? 1 : 0) + (rsi ? 1 : 0) + (structure ? 1 : 0);
+  const factors: FactorPoints[] = new Array<FactorPoints>(n);
+  let k = 0;
   let total = 0;
-  for (const f of factors) total += f.points;
+  if (htf !== null) total += add(factors, k++, htf, w[htf]);
+  if (sweep) total += add(factors, k++, 'sweep', w.sweep);
+  if (ob) total += add(factors, k++, 'order_block', w.order_block);
+  if (fvg) total += add(factors, k++, 'fvg', w.fvg);
+  if (rsi) total += add(factors, k++, 'rsi_extreme', w.rsi_extreme);
+  if (structure) total += add(factors, k++, 'structure', w.structure);
   return { score: Math.min(MAX_SCORE, total), factors };
+}
+
+function add(factors: FactorPoints[], k: number, factor: FactorName, points: number): number {
+  factors[k] = { factor, points };
+  return points;
 }

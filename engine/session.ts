@@ -133,6 +133,11 @@ export interface StepOutput {
   events: SessionEvent[];
 }
 
+const NO_OUTPUT: StepOutput = Object.freeze({
+  commands: Object.freeze([]) as unknown as SessionCommand[],
+  events: Object.freeze([]) as unknown as SessionEvent[],
+});
+
 export class TradingSession {
   readonly analyzers = new Map<string, SymbolAnalyzer>();
   private readonly hourly = new Map<string, { agg: Aggregator | null; returns: ReturnsWindow; lastClose: number }>();
@@ -370,6 +375,8 @@ export class TradingSession {
       }
       this.candidates = [];
     }
+    // Most steps produce nothing: answer with a shared empty output instead of new arrays.
+    if (this.commands.length === 0 && this.events.length === 0) return NO_OUTPUT;
     const out = { commands: this.commands, events: this.events };
     this.commands = [];
     this.events = [];

@@ -64,6 +64,12 @@ export interface FundingCharge {
 
 const FUNDING_MS = 8 * 3_600_000;
 
+/** The answer for a candle with nothing to play (most candles): shared, so frozen. */
+const NOTHING: { fills: SimFill[]; funding: FundingCharge[] } = Object.freeze({
+  fills: Object.freeze([]) as unknown as SimFill[],
+  funding: Object.freeze([]) as unknown as FundingCharge[],
+});
+
 /** Removes filled and cancelled orders from a working list, keeping the order of the rest. */
 function dropDone(list: SimOrder[]): void {
   let k = 0;
@@ -135,7 +141,7 @@ export class SimBroker {
   processCandle(symbol: string, c: Candle, tfMs: number): { fills: SimFill[]; funding: FundingCharge[] } {
     const pos0 = this.positions.get(symbol);
     const working = this.working.get(symbol);
-    if (pos0 === undefined && (working === undefined || working.length === 0)) return { fills: [], funding: [] };
+    if (pos0 === undefined && (working === undefined || working.length === 0)) return NOTHING;
     const fills: SimFill[] = [];
     const funding: FundingCharge[] = [];
     const closeT = c.ts + tfMs;

@@ -4,9 +4,12 @@
 // Without a model the bot runs on the confluence score alone (NoModel says so).
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { FEATURE_COUNT, FEATURE_SCHEMA } from '../../engine/features.js';
 import { probeRows, TreeEnsembleScorer, UnsupportedModel } from './tree-ensemble.js';
+
+/** onnxruntime, loaded with the first model: a run without a model (e.g. a plain backtest) never pays for it. */
+let ort: typeof Ort | null = null;
 
 /** Largest difference allowed between the JS tree walk and onnxruntime (probability 0-1). */
 export const SYNC_TOLERANCE = 1e-5;
@@ -111,7 +114,7 @@ export class OnnxWinModel implements WinModel {
   private constructor(
     readonly path: string,
     readonly meta: ModelMeta,
-    private readonly session: ort.InferenceSession,
+    private readonly session: Ort.InferenceSession,
     private readonly scorer: TreeEnsembleScorer | null,
     /** Why predictSync cannot be used with this model (null when it can). */
     readonly syncUnavailable: string | null,
@@ -146,8 +149,9 @@ export class OnnxWinModel implements WinModel {
     }
     const meta = checkModelMeta(raw, metaPath);
     const bytes = new Uint8Array(readFileSync(path));
-    let session: ort.InferenceSession;
+    let session: Ort.InferenceSession;
     try {
+      ort = await import('onnxruntime-node');
       session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], logSeverityLevel: 3 });
     } catch (e) {
       throw new Error(`${path} could not be loaded by onnxruntime: ${(e as Error).message}`);
@@ -190,7 +194,7 @@ export class OnnxWinModel implements WinModel {
       if (r.length !== FEATURE_COUNT) throw new Error(`feature vector ${i + 1} has ${r.length} values, the model takes ${FEATURE_COUNT}`);
       x.set(r, i * FEATURE_COUNT); // float64 → float32, as the model was trained (NaN stays missing)
     });
-    const feeds = { [this.input]: new ort.Tensor('float32', x, [rows.length, FEATURE_COUNT]) };
+    const feeds = { [this.input]: new ort!.Tensor('float32', x, [rows.length, FEATURE_COUNT]) };
     const result = await this.session.run(feeds, [this.output]);
     const p = positiveColumn(result[this.output], rows.length);
     return Array.from(p, (v) => Math.min(100, Math.max(0, v * 100)));

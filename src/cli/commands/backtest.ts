@@ -8,12 +8,10 @@ import cliProgress from 'cli-progress';
 import { loadDataSources } from '../../data/load.js';
 import { runBacktest, type BacktestResult } from '../../backtest/run.js';
 import { buildSummary, mlSummary } from '../../backtest/summary.js';
-import { writeBacktestToStore } from '../../backtest/store-rows.js';
+import type { writeBacktestToStore } from '../../backtest/store-rows.js';
 import { writeDataset } from '../../ml/dataset.js';
 import { loadSessionModel, type WinModel } from '../../ml/model.js';
 import { mlScoringFor, type MlSignalScoring } from '../../ml/signal-scoring.js';
-import { loadEnv } from '../../config/env.js';
-import { openStore } from '../../storage/open.js';
 import { UserError } from '../errors.js';
 import { tradesCsv, signalsCsv } from '../../backtest/csv.js';
 import { renderReport } from '../../backtest/report.js';
@@ -87,7 +85,9 @@ export async function backtestCommand(opts: BacktestCliOptions, extra: {
   const series = loadDataSources(opts.data, { symbols: opts.symbols, from: opts.from, to: opts.to, baseTf: parseBase(opts.base) });
   const coins = Object.fromEntries(series.map((s) => [s.symbol, coinConfig(s.symbol, cfg.coins)]));
   const ml = mlSettings(opts, process.env);
-  const storeEnv = opts.store ? loadEnv() : null; // checked before the long run, not after it
+  // The store clients (pg, Supabase, PGlite) and env validation load only with --store: a plain
+  // backtest starts without them.
+  const storeEnv = opts.store ? (await import('../../config/env.js')).loadEnv() : null; // checked before the long run, not after it
   const model: WinModel = await loadSessionModel(ml.path, ml.origin);
   const wantsFeatures = Boolean(opts.dataset || opts.store || model.loaded);
   const scoring: MlSignalScoring | undefined = wantsFeatures && series.length
@@ -123,6 +123,8 @@ export async function backtestCommand(opts: BacktestCliOptions, extra: {
   let stored: Awaited<ReturnType<typeof writeBacktestToStore>> | null = null;
   let storeTarget = '';
   if (storeEnv) {
+    const { openStore } = await import('../../storage/open.js');
+    const { writeBacktestToStore } = await import('../../backtest/store-rows.js');
     const store = await openStore(storeEnv, { journal: false });
     try {
       stored = await writeBacktestToStore(store, result);
