@@ -18,7 +18,7 @@ export interface TelegramConfig {
   token: string;
   chatId: string;
   apiRoot?: string;
-  /** Spacing between messages to the alert chat (Telegram: about 1 per second per chat). */
+  /** Spacing between messages to the alert chat (default: see telegramGapMs). */
   minGapMs?: number;
   /** Give up on one call after this many 429 answers. */
   max429Retries?: number;
@@ -64,7 +64,7 @@ export class TelegramTransport implements Transport {
     const timeoutSeconds = (cfg.pollTimeoutSeconds ?? 30) + 30;
     this.bot = new Bot(cfg.token, { client: { apiRoot: cfg.apiRoot?.replace(/\/+$/, ''), timeoutSeconds } });
     this.bot.api.config.use(retryOn429(cfg.max429Retries ?? 5, logger));
-    this.queue = new SendQueue(cfg.minGapMs ?? 1_000, (err, label) => this.logger.error({ err: describe(err), what: label }, 'telegram: send failed'));
+    this.queue = new SendQueue(cfg.minGapMs ?? telegramGapMs(cfg.chatId), (err, label) => this.logger.error({ err: describe(err), what: label }, 'telegram: send failed'));
     // grammY handles updates one after another; a slow approval (an entry order can take minutes)
     // must not hold up /pause or other taps, so each update runs on its own.
     this.bot.on('message:text', (ctx) => this.background(ctx, () => this.onText(ctx)));
@@ -242,6 +242,14 @@ export class TelegramTransport implements Transport {
     if (this.bot.isRunning()) await this.bot.stop().catch((err) => this.logger.warn({ err: describe(err) }, 'telegram: stop failed'));
     await this.loop;
   }
+}
+
+/**
+ * Telegram allows about one message a second to a chat, and at most 20 a minute to a group
+ * (negative chat ids): spacing alerts to that avoids 429s instead of waiting them out.
+ */
+export function telegramGapMs(chatId: string): number {
+  return chatId.trim().startsWith('-') ? 3_000 : 1_000;
 }
 
 /** grammY transformer: on 429 wait `retry_after` seconds and call again (getUpdates is left to grammY). */

@@ -106,6 +106,7 @@ export function signalAlert(e: SignalEvent, now: number, decision?: Decision): R
   }
   const notional = e.sizeQty * s.price;
   const margin = t.leverage > 0 ? notional / t.leverage : notional;
+  // One narrow table (phone width): label, value, and % or USD in the third column.
   blocks.push(
     table(
       [
@@ -116,11 +117,12 @@ export function signalAlert(e: SignalEvent, now: number, decision?: Decision): R
         // Without a size yet (sized at execution) show the risk budget alone rather than "0".
         ...(e.sizeQty > 0
           ? [
-              ['Size', `${qty(e.sizeQty)} ${base(s.symbol)}`, `≈ ${usd(notional)}`],
-              ['Risk', usd(e.riskUsd), `margin ${usd(margin)}`],
+              ['Size', `${qty(e.sizeQty)} ${base(s.symbol)}`, usd(notional)],
+              ['Margin', usd(margin), ''],
+              ['Risk', usd(e.riskUsd), ''],
             ]
           : [
-              ['Size', 'set at entry', ''],
+              ['Size', 'at entry', ''],
               // Not known for an alert rebuilt after a restart (the risk budget is not stored).
               ...(Number.isFinite(e.riskUsd) ? [['Risk', usd(e.riskUsd), '']] : []),
             ]),
@@ -152,9 +154,12 @@ export function statsReply(s: StatsView, heading: string): Reply {
     ['PnL', usd(s.pnlUsd, true)],
     ['Best', s.bestTrade ? `${s.bestTrade.symbol} ${usd(s.bestTrade.pnlUsd, true)}` : '—'],
     ['Worst', s.worstTrade ? `${s.worstTrade.symbol} ${usd(s.worstTrade.pnlUsd, true)}` : '—'],
-    ['Signals', `${s.signalsGenerated} generated / ${s.signalsExecuted} executed`],
+    ['Signals', String(s.signalsGenerated)],
+    ['Executed', String(s.signalsExecuted)],
   ];
-  return reply([title(heading), text(`${utc(s.from)} → ${utc(s.to)}`), table(rows)]);
+  // Values right-aligned so the numbers line up; the span fits a phone line.
+  const span = `${utc(s.from).replace(' UTC', '')} → ${utc(s.to)}`;
+  return reply([title(heading), text(span), table(rows, ['left', 'right'])]);
 }
 
 /** A new message for an event, or null when the event only edits earlier messages. */

@@ -27,30 +27,35 @@ export function statusReply(s: StatusView, now: number): Reply {
 export function positionsReply(ps: OpenPositionView[]): Reply {
   if (!ps.length) return reply([text('No open positions.')]);
   const total = ps.reduce((a, p) => a + p.unrealisedPnl, 0);
-  const rows = [['Symbol', 'Side', 'PnL', 'Move'], ...ps.map((p) => [p.symbol, `${p.direction === 'long' ? 'L' : 'S'} ${p.leverage}x`, usd(p.unrealisedPnl, true), pct(p.movePercent)])];
-  const detail = ps.map((p) => [
-    p.symbol.replace(/USDT$/, ''),
-    `${price(p.entryPrice)}→${price(p.markPrice)}`,
-    `SL ${price(p.stopLoss)}${p.breakEven ? ' BE' : ''}${p.trailing ? ' TR' : ''}`,
-  ]);
+  // BE = stop at break-even, TR = trailing stop.
+  const stage = (p: OpenPositionView) => (p.trailing ? ' TR' : p.breakEven ? ' BE' : '');
+  const rows = [['Symbol', 'Side', 'PnL', 'Move'], ...ps.map((p) => [p.symbol, `${p.direction === 'long' ? 'L' : 'S'} ${p.leverage}x${stage(p)}`, usd(p.unrealisedPnl, true), pct(p.movePercent)])];
+  // Prices get a table of their own (entry, mark, stop), each column aligned, within a phone line.
+  const detail = [
+    ['', 'Entry', 'Mark', 'Stop'],
+    ...ps.map((p) => [p.symbol.replace(/USDT$/, ''), price(p.entryPrice), price(p.markPrice), price(p.stopLoss)]),
+  ];
   return reply([
     title(`📈 ${ps.length} open · ${usd(total, true)}`),
     table(rows, ['left', 'left', 'right', 'right']),
-    table(detail, ['left', 'right', 'left']),
+    table(detail, ['left', 'right', 'right', 'right']),
   ]);
 }
 
 export function closeReply(results: CloseResult[]): Reply {
   if (!results.length) return reply([text('No open positions to close.')]);
-  const rows = results.map((r) =>
-    r.closed
-      ? [r.symbol, '✅', r.pnlUsd === undefined ? '' : usd(r.pnlUsd, true), r.exitPrice === undefined ? '' : `@ ${price(r.exitPrice)}`]
-      : [r.symbol, '⚠️', r.error ?? 'not closed', ''],
-  );
-  const failed = results.filter((r) => !r.closed).length;
-  const head = failed ? `⚠️ ${failed} of ${results.length} not closed` : `Closed ${results.length}`;
-  const reason = results.find((r) => r.reason)?.reason;
-  return reply([title(head), table(rows, ['left', 'left', 'right', 'left']), ...(reason ? [text(`Reason: ${exitLabel(reason)}`)] : [])]);
+  const done = results.filter((r) => r.closed);
+  const failed = results.filter((r) => !r.closed);
+  const head = failed.length ? `⚠️ ${failed.length} of ${results.length} not closed` : `Closed ${results.length}`;
+  const reason = done.find((r) => r.reason)?.reason;
+  // Errors are free text: as lines of their own they cannot widen the table past a phone screen.
+  const rows = done.map((r) => [r.symbol, '✅', r.pnlUsd === undefined ? '' : usd(r.pnlUsd, true), r.exitPrice === undefined ? '' : `@ ${price(r.exitPrice)}`]);
+  return reply([
+    title(head),
+    ...(rows.length ? [table(rows, ['left', 'left', 'right', 'left'])] : []),
+    ...failed.map((r) => text(`⚠️ ${r.symbol}: ${r.error ?? 'not closed'}`)),
+    ...(reason ? [text(`Reason: ${exitLabel(reason)}`)] : []),
+  ]);
 }
 
 export function helpReply(): Reply {

@@ -58,14 +58,14 @@ describe('daily report in the app', () => {
     await until(() => tg!.calls('sendMessage').some((r) => String(r.body.text).includes('Daily report')), 'the daily report', 60_000);
     const text = String(tg.calls('sendMessage').find((r) => String(r.body.text).includes('Daily report'))!.body.text);
     const day = at(y).toISOString().slice(0, 10);
-    expect(text).toContain(`${day} 00:00 UTC → ${at(today).toISOString().slice(0, 10)} 00:00 UTC`);
+    expect(text).toContain(`${day} 00:00 → ${at(today).toISOString().slice(0, 10)} 00:00 UTC`);
     expect(text).toMatch(/Trades\s+5\n/);
     expect(text).toMatch(/Wins \/ losses\s+2 \/ 3\n/);
     expect(text).toMatch(/Win rate\s+40\.0%\n/);
     expect(text).toMatch(/PnL\s+\+\$376\.00\n/);
     expect(text).toMatch(/Best\s+SOLUSDT \+\$310\.75\n/);
     expect(text).toMatch(/Worst\s+ETHUSDT -\$40\.25\n/);
-    expect(text).toMatch(/Signals\s+6 generated \/ 4 executed/);
+    expect(text).toMatch(/Signals\s+6\nExecuted\s+4/);
     // The same numbers are what the store's view says for that day.
     const view = (await ra.app.store!.dailyStats(day, day, 'replay'))[0];
     expect(view).toMatchObject({ total_trades: 5, winning_trades: 2, losing_trades: 3, total_pnl_usd: 376, signals_generated: 6, signals_executed: 4 });

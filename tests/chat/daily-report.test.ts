@@ -19,14 +19,14 @@ describe('daily report', () => {
     const text = lines[0];
     const s = control.statsView;
     expect(text).toContain('📅 Daily report');
-    expect(text).toContain('2026-11-23 00:00 UTC → 2026-11-24 00:00 UTC');
+    expect(text).toContain('2026-11-23 00:00 → 2026-11-24 00:00 UTC');
     expect(text).toMatch(new RegExp(`Trades\\s+${s.trades}\\n`));
     expect(text).toMatch(new RegExp(`Wins / losses\\s+${s.wins} / ${s.losses}\\n`));
     expect(text).toMatch(/Win rate\s+71.4%/);
     expect(text).toMatch(/PnL\s+\+\$182.37/);
     expect(text).toMatch(/Best\s+SOLUSDT \+\$96.40/);
     expect(text).toMatch(/Worst\s+DOGEUSDT -\$41.25/);
-    expect(text).toMatch(/Signals\s+19 generated \/ 7 executed/);
+    expect(text).toMatch(/Signals\s+19\nExecuted\s+7/);
   });
 
   it('shows dashes for a day without trades', async () => {

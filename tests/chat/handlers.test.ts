@@ -147,9 +147,9 @@ describe('alert text', () => {
 
   it('an alert without a size yet shows the risk budget, not a zero size', () => {
     const text = toPlainText(signalAlert({ ...signalEvent('A', 120_000), sizeQty: 0, riskUsd: 102.5 }, 0));
-    expect(text).toMatch(/Size\s+set at entry/);
+    expect(text).toMatch(/Size\s+at entry/);
     expect(text).toMatch(/Risk\s+\$102.50/);
-    expect(text).not.toMatch(/margin/);
+    expect(text).not.toMatch(/margin/i);
   });
 
   it('exits, fills and errors', () => {
@@ -166,11 +166,15 @@ describe('alert text', () => {
     const text = toPlainText(positionsReply([position('BTCUSDT', 12.5), { ...position('DOGEUSDT', -3.2), direction: 'short', movePercent: -0.4, breakEven: true }]));
     expect(text.split('\n').slice(0, 4)).toEqual([
       '📈 2 open · +$9.30',
-      'Symbol    Side      PnL    Move',
-      'BTCUSDT   L 5x  +$12.50  +1.00%',
-      'DOGEUSDT  S 5x   -$3.20  -0.40%',
+      'Symbol    Side         PnL    Move',
+      'BTCUSDT   L 5x     +$12.50  +1.00%',
+      'DOGEUSDT  S 5x BE   -$3.20  -0.40%',
     ]);
-    expect(text).toMatch(/DOGE\s+100.000→101.000\s+SL 98.000 BE/);
+    expect(text.split('\n').slice(4)).toEqual([
+      '        Entry     Mark    Stop',
+      'BTC   100.000  101.000  98.000',
+      'DOGE  100.000  101.000  98.000',
+    ]);
     expect(toPlainText(positionsReply([]))).toBe('No open positions.');
   });
 

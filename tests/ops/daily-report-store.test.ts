@@ -99,7 +99,7 @@ describe('daily report from the store', () => {
     expect(published.map((e) => e.type)).toEqual(['daily_report']);
     const text = lines.join('\n');
     const money = (v: number) => `${v > 0 ? '+' : v < 0 ? '-' : ''}$${Math.abs(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-    expect(text).toContain('2026-03-03 00:00 UTC → 2026-03-04 00:00 UTC');
+    expect(text).toContain('2026-03-03 00:00 → 2026-03-04 00:00 UTC');
     expect(text).toMatch(new RegExp(`Trades\\s+${want.trades}\\n`));
     expect(text).toMatch(new RegExp(`Wins / losses\\s+${want.wins} / ${want.losses}\\n`));
     expect(text).toMatch(new RegExp(`Win rate\\s+${want.winRate!.toFixed(1)}%`));
@@ -107,7 +107,7 @@ describe('daily report from the store', () => {
     expect(text).toMatch(new RegExp(`PnL\\s+${re(want.pnlUsd)}\\n`));
     expect(text).toMatch(new RegExp(`Best\\s+${want.best!.symbol} ${re(want.best!.pnlUsd)}\\n`));
     expect(text).toMatch(new RegExp(`Worst\\s+${want.worst!.symbol} ${re(want.worst!.pnlUsd)}\\n`));
-    expect(text).toMatch(new RegExp(`${want.signalsGenerated} generated / ${want.signalsExecuted} executed`));
+    expect(text).toMatch(new RegExp(`Signals\\s+${want.signalsGenerated}\\nExecuted\\s+${want.signalsExecuted}`));
   });
 
   it('a midnight run reports the UTC day that just ended', () => {
