@@ -34,6 +34,10 @@ export interface BybitExchangeOptions {
   pongTimeoutMs?: number;
   reconnectDelayMs?: number;
   subscribeTimeoutMs?: number;
+  /** REST silence after an HTTP 403 (Bybit asks for ≥ 10 minutes). */
+  ipBanPauseMs?: number;
+  stableMs?: number;
+  maxReconnectDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
@@ -81,7 +85,37 @@ export class BybitExchange implements ExchangePort {
       },
       { timeout: o.requestTimeoutMs ?? 10_000 },
     );
-    this.caller = new RestCaller({ logger: this.log, secrets: this.secrets, sleep, now: this.now, readAttempts: o.readAttempts, backoffMs: o.backoffMs });
+    this.caller = new RestCaller({
+      logger: this.log, secrets: this.secrets, sleep, now: this.now, readAttempts: o.readAttempts, backoffMs: o.backoffMs,
+      ipBanPauseMs: o.ipBanPauseMs, // bybit-api keeps syncTime private in its typings; force=true fetches /v5/market/time and stores the offset.
+      resyncTime: () => (this.rest as unknown as { syncTime(force: boolean): Promise<unknown> }).syncTime(true),
+    });
+  }
+
+  /** When REST may be used again after an HTTP 403; 0 when it is not paused. */
+  get restPausedUntil(): number {
+    return this.caller.restPausedUntil;
+  }
+
+  /**
+   * Every order is sent with positionIdx 0 (one-way mode). A symbol in hedge mode is switched to
+   * one-way when it holds no position and no orders; otherwise this refuses with a clear error
+   * rather than trade with a mismatched positionIdx.
+   */
+  async prepareAccount(symbols: string[]): Promise<void> {
+    if (this.o.mode === 'public') return;
+    for (const symbol of symbols) {
+      const page = await this.read<{ list: Record<string, unknown>[] }>('position/list', () => this.rest.getPositionInfo({ category: CATEGORY, symbol }));
+      const hedge = page.list.some((r) => Number(r.positionIdx) === 1 || Number(r.positionIdx) === 2);
+      if (!hedge) continue;
+      const busy = page.list.some((r) => Number(r.size) > 0) || (await this.openOrders(symbol)).length > 0;
+      if (busy) {
+        throw new Error(`Bybit account is in hedge mode for ${symbol} and holds a position or orders there; this bot trades one-way mode only (positionIdx 0). Close them, switch ${symbol} to one-way mode and start again. Not trading.`);
+      }
+      // 110025: already one-way (the position list raced a switch).
+      await this.caller.call('position/switch-mode', 'write', () => this.env(this.rest.switchPositionMode({ category: CATEGORY, symbol, mode: 0 })), [110025]);
+      this.log.warn({ symbol }, 'bybit: symbol was in hedge mode; switched to one-way mode');
+    }
   }
 
   // ---------- market data ----------
@@ -323,11 +357,16 @@ export class BybitExchange implements ExchangePort {
       pongTimeoutMs: o.pongTimeoutMs ?? 5_000,
       reconnectDelayMs: o.reconnectDelayMs ?? 1_000,
       subscribeTimeoutMs: o.subscribeTimeoutMs ?? 15_000,
+      stableMs: o.stableMs,
+      maxReconnectDelayMs: o.maxReconnectDelayMs,
       onEvent: (e) => this.dispatch(e),
       resync: (kind) => this.resync(kind),
     });
     if (o.mode !== 'public') this.lastExecTime = this.now() - 60_000;
     await this.stream.start(symbols, tf, o.mode !== 'public');
+    // What happened between the caller's start-up reads and the subscription ACK is not pushed
+    // again: pull it once (repeats are deduplicated by execId downstream).
+    if (o.mode !== 'public') await this.resync('private');
   }
 
   /** Streams more symbols' klines on the running subscription (coin universe); private streams are untouched. */

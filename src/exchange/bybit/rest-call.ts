@@ -27,7 +27,14 @@ export interface RestCallOptions {
   writeRateLimitAttempts?: number;
   /** Back-off base when the exchange gives no reset time. */
   backoffMs?: number;
+  /** After an HTTP 403 (Bybit's IP limit: "wait for at least 10 minutes") no REST request is sent for this long. */
+  ipBanPauseMs?: number;
+  /** Re-syncs the request clock with the server (/v5/market/time) after a 10002 (recv_window). */
+  resyncTime?: () => Promise<unknown>;
 }
+
+const IP_BANNED = HTTP_ERROR_BASE - 403;
+const TIMESTAMP = 10002;
 
 const RATE_LIMIT = new Set([10006, 10018]);
 const SERVER_BUSY = new Set([10000, 10016]);
@@ -39,11 +46,20 @@ export class RestCaller {
   private readonly backoffMs: number;
   /** Endpoint → time before which no request is sent (after a 10006 with a reset time). */
   private readonly blockedUntil = new Map<string, number>();
+  private readonly ipBanPauseMs: number;
+  /** Every REST request waits for this time after an HTTP 403 (all endpoints: the limit is per IP). */
+  private pausedUntil = 0;
 
   constructor(private readonly o: RestCallOptions) {
     this.readAttempts = o.readAttempts ?? 5;
     this.writeRateLimitAttempts = o.writeRateLimitAttempts ?? 5;
     this.backoffMs = o.backoffMs ?? 500;
+    this.ipBanPauseMs = o.ipBanPauseMs ?? 10 * 60_000;
+  }
+
+  /** When REST traffic may resume after an HTTP 403 (0 when not paused). */
+  get restPausedUntil(): number {
+    return this.pausedUntil > this.o.now() ? this.pausedUntil : 0;
   }
 
   /**
@@ -52,7 +68,11 @@ export class RestCaller {
    */
   async call<T>(endpoint: string, kind: CallKind, fn: () => Promise<BybitEnvelope<T>>, okCodes: number[] = []): Promise<T> {
     let rateLimited = 0;
+    let timeResyncs = 0;
     for (let attempt = 1; ; attempt++) {
+      if (this.o.now() < this.pausedUntil) {
+        throw new ExchangeError(IP_BANNED, `REST paused until ${new Date(this.pausedUntil).toISOString()} after an HTTP 403 from Bybit (IP limit); nothing was sent`, endpoint, 'rejected');
+      }
       const wait = (this.blockedUntil.get(endpoint) ?? 0) - this.o.now();
       if (wait > 0) await this.o.sleep(wait);
       let failure: ExchangeError;
@@ -64,6 +84,20 @@ export class RestCaller {
         failure = this.classify(endpoint, res.retCode, res.retMsg ?? '');
       } catch (err) {
         failure = this.fromThrown(endpoint, err);
+      }
+      if (failure.retCode === IP_BANNED) {
+        // Bybit: "terminate all HTTP sessions and wait for at least 10 minutes". WebSockets carry on.
+        this.pausedUntil = this.o.now() + this.ipBanPauseMs;
+        this.o.logger.error({ endpoint, pausedUntil: new Date(this.pausedUntil).toISOString() }, 'bybit answered HTTP 403: all REST requests paused');
+        throw failure;
+      }
+      if (failure.retCode === TIMESTAMP && this.o.resyncTime && timeResyncs < 2) {
+        timeResyncs++;
+        await this.o.resyncTime().catch(() => undefined);
+        this.o.logger.warn({ endpoint, kind }, 'bybit 10002 (request time outside recv_window): clock re-synced with the server');
+        if (kind === 'read') continue;
+        // A refused write is looked up by its client id before anything is sent again.
+        throw new ExchangeError(TIMESTAMP, failure.retMsg, endpoint, 'unknown');
       }
       if (failure.outcome === 'rate_limited') {
         rateLimited++;

@@ -79,6 +79,22 @@ export class BybitStream {
     await withTimeout(Promise.all([ack, ...pub.subscribeV5(symbols.map((s) => `kline.${INTERVAL[tf]}.${s}`), 'linear')]), this.o.subscribeTimeoutMs, 'websocket subscribe');
   }
 
+  private reconnectOptions(client: WebsocketClient): { reconnectTimeout: number } {
+    return (client as unknown as { options: { reconnectTimeout: number } }).options;
+  }
+
+  /** Called on every open: once the connection has lived `stableMs`, the back-off starts over. */
+  private markOpen(kind: StreamKind, client: WebsocketClient): void {
+    const at = Date.now();
+    this.openedAt.set(kind, at);
+    const t = setTimeout(() => {
+      if (this.closed || this.openedAt.get(kind) !== at) return;
+      this.quickDrops.set(kind, 0);
+      this.reconnectOptions(client).reconnectTimeout = this.o.reconnectDelayMs;
+    }, this.o.stableMs ?? 30_000);
+    t.unref();
+  }
+
   private nextAck(kind: StreamKind): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const list = this.ackWaiters.get(kind) ?? [];
@@ -93,14 +109,18 @@ export class BybitStream {
     for (const w of list) if (err) w.reject(err); else w.resolve();
   }
 
-  /** Reconnect storm (Bybit: "do not frequently connect and disconnect"): the delay doubles per quick drop. */
+  /**
+   * Reconnect storm (Bybit: "do not frequently connect and disconnect"): every quick drop in a row
+   * doubles the delay. bybit-api schedules the reconnect before it emits 'reconnect', so what is set
+   * here is the delay of the NEXT reconnect; a connection that stays up resets it (markStable).
+   */
   private onDropped(kind: StreamKind, client: WebsocketClient): void {
     const now = Date.now();
     const lived = now - (this.openedAt.get(kind) ?? now);
     const quick = lived < (this.o.stableMs ?? 30_000) ? (this.quickDrops.get(kind) ?? 0) + 1 : 0;
     this.quickDrops.set(kind, quick);
     const delay = Math.min(this.o.reconnectDelayMs * 2 ** quick, this.o.maxReconnectDelayMs ?? 60_000);
-    (client as unknown as { options: { reconnectTimeout: number } }).options.reconnectTimeout = delay;
+    this.reconnectOptions(client).reconnectTimeout = delay;
     if (quick === 3) {
       this.o.logger.error({ ws: kind, quickDrops: quick, nextDelayMs: delay }, 'bybit websocket reconnect storm: backing off');
       this.o.onEvent({ type: 'connection', connected: false, reason: `reconnect storm: the ${kind} stream dropped ${quick} times right after connecting; backing off to ${delay} ms` });
@@ -151,7 +171,7 @@ export class BybitStream {
     };
     client.on('open', (e) => {
       track(e.ws);
-      this.openedAt.set(kind, Date.now());
+      this.markOpen(kind, client);
       o.onEvent({ type: 'connection', connected: true, reason: `${kind} stream open` });
     });
     client.on('reconnect', () => {
@@ -162,7 +182,7 @@ export class BybitStream {
     });
     client.on('reconnected', (e) => {
       track(e.ws);
-      this.openedAt.set(kind, Date.now());
+      this.markOpen(kind, client);
       if (this.closed) return;
       log.info({ ws: kind }, 'bybit websocket reconnected, resynchronising by REST');
       o.resync(kind).then(

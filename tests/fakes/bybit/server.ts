@@ -30,6 +30,8 @@ export interface FakeFaults {
   restart(): void;
   /** The next `n` lookups by orderLinkId (realtime or history) answer "no such order" (Bybit's visibility lag). */
   hideLookups(n: number): void;
+  /** While on, every new WebSocket of that kind is closed right after it opens (a reconnect storm). */
+  stormWs(kind: 'public' | 'private', on: boolean): void;
 }
 
 export interface RequestLogEntry { method: string; path: string; query: string; body: Record<string, unknown>; at: number; answered: string; signed: boolean }
@@ -40,6 +42,8 @@ export interface FakeBybit {
   state: FakeBybitState;
   faults: FakeFaults;
   requests: RequestLogEntry[];
+  /** Every WebSocket connection attempt the fake accepted, in order. */
+  wsConnections: { kind: 'public' | 'private'; at: number }[];
   /** Pushes a kline on the public stream (and stores it when confirmed). */
   pushKline(symbol: string, interval: string, c: { ts: number; open: number; high: number; low: number; close: number; volume: number }, confirm: boolean): void;
   close(): Promise<void>;
@@ -47,7 +51,7 @@ export interface FakeBybit {
 
 interface Conn { ws: WebSocket; kind: 'public' | 'private'; authed: boolean; topics: Set<string>; stalled: boolean; id: string }
 
-const PRIVATE_PATHS = new Set(['/v5/order/create', '/v5/order/cancel', '/v5/order/realtime', '/v5/order/history', '/v5/position/set-leverage', '/v5/position/trading-stop', '/v5/position/list', '/v5/account/wallet-balance', '/v5/execution/list']);
+const PRIVATE_PATHS = new Set(['/v5/position/switch-mode', '/v5/order/create', '/v5/order/cancel', '/v5/order/realtime', '/v5/order/history', '/v5/position/set-leverage', '/v5/position/trading-stop', '/v5/position/list', '/v5/account/wallet-balance', '/v5/execution/list']);
 
 export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeBybit> {
   const key = opts.key ?? 'test-key-123456';
@@ -58,6 +62,8 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
   const sockets = new Set<Socket>();
   const conns = new Set<Conn>();
   let hiddenLookups = 0;
+  const storm = new Set<'public' | 'private'>();
+  const wsConnections: { kind: 'public' | 'private'; at: number }[] = [];
   const hidden = (q: Record<string, string>) => Boolean(q.orderLinkId) && hiddenLookups > 0 && hiddenLookups-- > 0;
 
   const server = http.createServer((req, res) => {
@@ -192,9 +198,20 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
         else if (q.symbol) list = list.filter((o) => o.symbol === q.symbol);
         return ok({ category: 'linear', list: list.map(orderJson), nextPageCursor: '' });
       }
+      case '/v5/position/switch-mode': {
+        const symbol = String(b.symbol ?? '');
+        if (!state.instruments.has(symbol)) return err(10001, 'symbol invalid');
+        const toHedge = Number(b.mode) === 3;
+        if (toHedge === state.hedgeMode.has(symbol)) return err(110025, 'Position mode is not modified');
+        if ((state.positions.get(symbol)?.size ?? 0) > 0) return err(110024, 'You have existing positions, so position mode cannot be switched');
+        if (state.orders.some((o) => o.symbol === symbol && isOpen(o))) return err(110028, 'You have existing open orders, so position mode cannot be switched');
+        if (toHedge) state.hedgeMode.add(symbol);
+        else state.hedgeMode.delete(symbol);
+        return ok({});
+      }
       case '/v5/position/trading-stop': {
         if (b.tpslMode !== 'Full' && b.tpslMode !== 'Partial') return err(10001, 'slOrderType can not have a value when tpSlMode is empty');
-        if (Number(b.positionIdx) !== 0) return err(10001, 'position idx not match position mode');
+        if (Number(b.positionIdx) !== 0 || state.hedgeMode.has(String(b.symbol))) return err(10001, 'position idx not match position mode');
         const r = state.setTradingStop(String(b.symbol), b.takeProfit === undefined ? undefined : Number(b.takeProfit), b.stopLoss === undefined ? undefined : Number(b.stopLoss));
         if (r === 'no_position') return err(10001, 'can not set tp/sl/ts for zero position');
         if (r === 'not_modified') return err(34040, 'not modified');
@@ -205,7 +222,11 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
         const list = symbols
           .map((s) => state.positions.get(s) ?? (q.symbol ? emptyPosition(s) : undefined))
           .filter((p): p is FakePosition => Boolean(p) && (Boolean(q.symbol) || p!.size > 0));
-        return ok({ category: 'linear', list: list.map(positionJson), nextPageCursor: '' });
+        // Hedge mode: one row per side (positionIdx 1 Buy, 2 Sell), the empty side included.
+        const rows = list.flatMap((p) => state.hedgeMode.has(p.symbol)
+          ? [1, 2].map((idx) => ({ ...positionJson(p.side === (idx === 1 ? 'Buy' : 'Sell') ? p : emptyPosition(p.symbol)), positionIdx: idx }))
+          : [positionJson(p)]);
+        return ok({ category: 'linear', list: rows, nextPageCursor: '' });
       }
       case '/v5/account/wallet-balance': {
         const w = state.wallet;
@@ -226,7 +247,8 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
     const inst = state.instruments.get(symbol);
     if (b.category !== 'linear') return err(10001, 'params error: category');
     if (!inst) return err(10001, 'params error: symbol invalid');
-    if (b.positionIdx !== undefined && Number(b.positionIdx) !== 0) return err(10001, 'position idx not match position mode');
+    const idx = Number(b.positionIdx ?? 0);
+    if (state.hedgeMode.has(symbol) ? idx === 0 : idx !== 0) return err(10001, 'position idx not match position mode');
     const link = String(b.orderLinkId ?? '');
     if (link.length > 36 || !/^[A-Za-z0-9_-]*$/.test(link)) return err(10001, 'orderLinkId invalid');
     if (link && state.findOrder(link)) return err(110072, 'OrderLinkedID is duplicate');
@@ -262,6 +284,8 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
   wss.on('connection', (ws, req) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const conn: Conn = { ws, kind: path.includes('private') ? 'private' : 'public', authed: false, topics: new Set(), stalled: false, id: randomUUID() };
+    wsConnections.push({ kind: conn.kind, at: Date.now() });
+    if (storm.has(conn.kind)) { ws.on('error', () => undefined); ws.terminate(); return; }
     conns.add(conn);
     ws.on('close', () => conns.delete(conn));
     ws.on('error', () => undefined);
@@ -323,6 +347,7 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
     dropWs(kind) { for (const c of [...conns]) if (!kind || c.kind === kind) c.ws.terminate(); },
     stallWs(kind) { for (const c of conns) if (!kind || c.kind === kind) c.stalled = true; },
     hideLookups(n) { hiddenLookups = n; },
+    stormWs(kind, on) { if (on) storm.add(kind); else storm.delete(kind); },
     restart() {
       for (const c of [...conns]) c.ws.terminate();
       for (const s of sockets) s.destroy();
@@ -337,6 +362,7 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
     state,
     faults,
     requests,
+    wsConnections,
     pushKline,
     async close() {
       for (const c of [...conns]) c.ws.terminate();

@@ -86,6 +86,8 @@ export class FakeBybitState {
   /** 24h turnover (USDT) the tickers answer reports per symbol; 123456789 when unset. */
   readonly turnover = new Map<string, number>();
   wallet = { equity: 10_000, available: 10_000 };
+  /** Symbols whose account position mode is hedge (Both Sides); one-way otherwise. */
+  readonly hedgeMode = new Set<string>();
   /** Applied to the next market orders while set. */
   partialFills: PartialFillPlan | null = null;
   private seq = 1;
