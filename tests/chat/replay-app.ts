@@ -60,7 +60,7 @@ export async function startReplayApp(vars: Record<string, string>, install: (hol
   app = await startApp({
     env, cfg: buildRunConfig({}), replay: { series: btcSeries(), speed: 0 }, logger: log.logger,
     // The runtime waits for every chat send, so a hold set while a message arrives lands right after that event.
-    chat: { publishWaitMs: Infinity, pollTimeoutSeconds: 1, minGapMs: 0, backoff: { initialMs: 50, maxMs: 500 } },
+    chat: { publishWaitMs: Infinity, answerWithinMs: 120_000, pollTimeoutSeconds: 1, minGapMs: 0, backoff: { initialMs: 50, maxMs: 500 } },
   });
   const started = app;
   return {
