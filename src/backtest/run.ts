@@ -131,7 +131,11 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       events.push(e);
     }
   };
-  const stepCandles: { sym: number; c: Candle }[] = [];
+  // The candles of one step, as parallel arrays reused every step (this loop runs once per base
+  // candle time: no per-candle wrapper objects).
+  const stepSym = new Int32Array(series.length);
+  const stepCandle: Candle[] = [];
+  let stepN = 0;
   for (;;) {
     let t = Infinity;
     for (let i = 0; i < series.length; i++) {
@@ -139,19 +143,20 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       if (idx[i] < s.length && s.ts[idx[i]] < t) t = s.ts[idx[i]];
     }
     if (t === Infinity) break;
-    stepCandles.length = 0;
+    stepN = 0;
     for (let i = 0; i < series.length; i++) {
       const s = series[i];
       const k = idx[i];
       if (k < s.length && s.ts[k] === t) {
-        stepCandles.push({ sym: i, c: { ts: t, open: s.open[k], high: s.high[k], low: s.low[k], close: s.close[k], volume: s.volume[k] } });
+        stepSym[stepN] = i;
+        stepCandle[stepN++] = { ts: t, open: s.open[k], high: s.high[k], low: s.low[k], close: s.close[k], volume: s.volume[k] };
         idx[i] = k + 1;
       }
     }
     // 1) the venue plays this candle against resting orders and protection
-    for (const { sym, c } of stepCandles) {
-      const symbol = symbols[sym];
-      const { fills, funding } = broker.processCandle(symbol, c, baseMs);
+    for (let j = 0; j < stepN; j++) {
+      const symbol = symbols[stepSym[j]];
+      const { fills, funding } = broker.processCandle(symbol, stepCandle[j], baseMs);
       for (const f of funding) session.onFunding(f.symbol, f.amount);
       for (const f of fills) session.onFill(f);
     }
@@ -161,16 +166,22 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     const early = ml ? session.drain() : null;
     if (early) for (const e of early.events) if (e.type === 'trade_closed') mlClosed(e.trade);
     // 2) the session manages trades and analyses the closed candle
-    for (const { sym, c } of stepCandles) {
-      ml?.observe(symbols[sym], c);
-      session.onCandle(symbols[sym], c);
-      lastClose.set(symbols[sym], { price: c.close, time: t + baseMs });
+    for (let j = 0; j < stepN; j++) {
+      const symbol = symbols[stepSym[j]];
+      const c = stepCandle[j];
+      ml?.observe(symbol, c);
+      session.onCandle(symbol, c);
+      const last = lastClose.get(symbol);
+      if (last) {
+        last.price = c.close;
+        last.time = t + baseMs;
+      } else lastClose.set(symbol, { price: c.close, time: t + baseMs });
     }
     const stepOut = session.endStep(t + baseMs);
     const out = early ? { commands: [...early.commands, ...stepOut.commands], events: [...early.events, ...stepOut.events] } : stepOut;
     record(out.events);
     for (const cmd of out.commands) applyCommand(broker, cmd, t + baseMs);
-    done += stepCandles.length;
+    done += stepN;
     if (t < from) from = t;
     to = t + baseMs;
     if (t + baseMs >= nextEquityMark) {
