@@ -43,7 +43,7 @@ export function renderReport(r: BacktestResult, series: CandleSeries[], summary:
     }
     const trades = r.trades.filter((t) => t.symbol === s.symbol).map((t) => ({
       side: t.direction, et: t.entryTime / 1000, ep: t.entryPrice, xt: t.exitTime / 1000, xp: t.exitPrice,
-      reason: t.exitReason, pnl: Math.round(t.netPnl * 100) / 100, conf: t.confidence,
+      reason: t.exitReason, pnl: Math.round(t.netPnl * 100) / 100, conf: t.confidence, tp: t.takeProfit, sl: t.initialStop,
     }));
     return { symbol: s.symbol, candles: chartCandles(s, tf), zones, sweeps, trades };
   });
@@ -70,7 +70,7 @@ select,button{background:#161b22;color:#d8dee9;border:1px solid #30363d;padding:
 <main>
 <div class="kpis" id="kpis"></div>
 <h2>Candles (${tf}) <select id="sym"></select> <button id="all">whole window</button></h2>
-<div class="legend">boxes from when a zone became known until mitigated/filled:<span class="sw" style="background:rgba(63,185,80,.45)"></span>bullish order block<span class="sw" style="background:rgba(248,81,73,.45)"></span>bearish order block<span class="sw" style="background:rgba(56,189,248,.45)"></span>bullish FVG<span class="sw" style="background:rgba(251,146,60,.45)"></span>bearish FVG · <span style="color:#a371f7">▲▼</span> liquidity sweeps · <span style="color:#e3b341">▲▼</span> entries (side, confidence) · ● exits (reason, net PnL) · click a trade below to zoom to it</div>
+<div class="legend">boxes from when a zone became known until mitigated/filled:<span class="sw" style="background:rgba(63,185,80,.45)"></span>bullish order block<span class="sw" style="background:rgba(248,81,73,.45)"></span>bearish order block<span class="sw" style="background:rgba(56,189,248,.45)"></span>bullish FVG<span class="sw" style="background:rgba(251,146,60,.45)"></span>bearish FVG · <span style="color:#a371f7">▲▼</span> liquidity sweeps · <span style="color:#e3b341">▲▼</span> entries (side, confidence) · ● exits (reason, net PnL) · lines while a trade is open: <span style="color:#e3b341">entry</span>, <span style="color:#3fb950">take profit</span>, <span style="color:#f85149">initial stop</span> · click a trade below to zoom to it</div>
 <div id="chart"></div>
 <div id="trades"></div>
 <h2>Equity (marked to market, hourly)</h2><div id="equity"></div>
@@ -113,7 +113,7 @@ const candles = chart.addSeries(LC.CandlestickSeries, { upColor: '#3fb950', down
 const COLORS = { ob_bullish: 'rgba(63,185,80,0.18)', ob_bearish: 'rgba(248,81,73,0.18)', fvg_bullish: 'rgba(56,189,248,0.16)', fvg_bearish: 'rgba(251,146,60,0.16)' };
 // Zones drawn as rectangles from when they became known until mitigated/filled.
 const zonePrimitive = {
-  zones: [], chart: null, series: null,
+  zones: [], trades: [], chart: null, series: null,
   attached(p) { this.chart = p.chart; this.series = p.series; },
   updateAllViews() {},
   paneViews() {
@@ -129,6 +129,19 @@ const zonePrimitive = {
         ctx.fillStyle = COLORS[kind];
         ctx.fillRect(x0 * scope.horizontalPixelRatio, y0 * scope.verticalPixelRatio, Math.max(1, (x1 - x0) * scope.horizontalPixelRatio), Math.max(1, (y1 - y0) * scope.verticalPixelRatio));
       }
+      // Each trade's entry, take profit and initial stop, drawn while the trade was open.
+      for (const t of self.trades) {
+        if (t.xt < range.from || t.et > range.to) continue;
+        const x0 = ts.timeToCoordinate(Math.max(snap(t.et), range.from)), x1 = ts.timeToCoordinate(Math.min(snap(t.xt), range.to));
+        if (x0 === null || x1 === null) continue;
+        for (const [level, color, dash] of [[t.ep, '#e3b341', []], [t.tp, '#3fb950', [6, 4]], [t.sl, '#f85149', [6, 4]]]) {
+          const y = self.series.priceToCoordinate(level);
+          if (y === null) continue;
+          ctx.strokeStyle = color; ctx.lineWidth = 2 * scope.verticalPixelRatio; ctx.setLineDash(dash.map((d) => d * scope.horizontalPixelRatio));
+          ctx.beginPath(); ctx.moveTo(x0 * scope.horizontalPixelRatio, y * scope.verticalPixelRatio); ctx.lineTo(Math.max(x1, x0 + 6) * scope.horizontalPixelRatio, y * scope.verticalPixelRatio); ctx.stroke();
+        }
+        ctx.setLineDash([]);
+      }
     }); } }; } }];
   },
 };
@@ -142,11 +155,11 @@ const utc = (t) => new Date(t * 1000).toISOString().slice(0, 16).replace('T', ' 
 const sel = document.getElementById('sym');
 sel.innerHTML = DATA.symbols.map((s, i) => '<option value="' + i + '">' + s.symbol + ' (' + s.trades.length + ' trades)</option>').join('');
 let current = 0;
-// A whole month of candles is a blur; a trade is read with ~80 candles of context before it.
+// A whole month of candles is a blur; a trade is read with ~40 candles of context before it.
 function zoomTo(k) {
   const t = DATA.symbols[current].trades[k];
   if (!t) { chart.timeScale().fitContent(); return; }
-  chart.timeScale().setVisibleRange({ from: snap(t.et) - 80 * tfSec, to: snap(t.xt) + 30 * tfSec });
+  chart.timeScale().setVisibleRange({ from: snap(t.et) - 40 * tfSec, to: snap(t.xt) + 16 * tfSec });
   document.querySelectorAll('#trades tr.t').forEach((r) => r.classList.toggle('sel', +r.dataset.k === k));
 }
 function show(i, k = 0) {
@@ -155,6 +168,7 @@ function show(i, k = 0) {
   const s = DATA.symbols[i];
   candles.setData(s.candles.map(([time, open, high, low, close]) => ({ time, open, high, low, close })));
   zonePrimitive.zones = s.zones;
+  zonePrimitive.trades = s.trades;
   const m = [];
   for (const [t, side, level] of s.sweeps) m.push({ time: snap(t), position: side === 'bullish' ? 'belowBar' : 'aboveBar', shape: side === 'bullish' ? 'arrowUp' : 'arrowDown', color: '#a371f7', size: 0.6 });
   for (const t of s.trades) {
