@@ -135,7 +135,9 @@ export class RuntimeControl implements BotControl {
         : r.fate === 'insufficient_margin' ? 'insufficient_margin' : r.fate === 'entry_missed' ? 'price_moved' : 'error';
       return { kind: 'refused', reason, detail: r.detail };
     });
-    await rt.opts.store?.upsertApproval({ ...a.record, status: outcome.kind === 'executed' ? 'executed' : 'refused', updated_at: new Date() });
+    // Re-read first: the chat side stored the alert's message ids in this row meanwhile.
+    const stored = await rt.opts.store?.getApproval(approvalId).catch(() => null);
+    await rt.opts.store?.upsertApproval({ ...(stored ?? a.record), status: outcome.kind === 'executed' ? 'executed' : 'refused', decided_by: by, updated_at: new Date() });
     await rt.opts.publisher.publish({ type: 'approval_decided', approvalId, outcome, by });
     return outcome;
   }
