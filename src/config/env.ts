@@ -5,7 +5,6 @@ import cron from 'node-cron';
 import { ConfigError } from './overrides.js';
 
 const csv = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const positive = (def: number) => z.coerce.number().positive().default(def);
 const idList = z.string().default('').transform(csv).pipe(z.array(z.string().regex(/^-?\d+$/, 'must be numeric ids separated by commas')));
 
@@ -50,7 +49,6 @@ export const EnvSchema = z.object({
   // ops
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  LOG_PRETTY: bool.optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
