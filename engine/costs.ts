@@ -1,4 +1,4 @@
-// Trading costs shared by the fill model and the portfolio: fees, adverse slippage, funding.
+// Trading costs the simulated broker charges (backtest and paper): fees, adverse slippage, funding.
 import type { Direction } from './types.js';
 
 export const FUNDING_INTERVAL_MS = 8 * 3_600_000;
@@ -28,18 +28,6 @@ export function slipped(price: number, buy: boolean, slippage: number): number {
 /** Whether the order that opens (`entry`) or closes a position of `direction` is a buy. */
 export function isBuy(direction: Direction, entry: boolean): boolean {
   return (direction === 'long') === entry;
-}
-
-/**
- * Funding settlement times (00:00, 08:00, 16:00 UTC) in the half-open interval (from, to]. A position
- * held across a settlement time pays or receives at it; one opened exactly at it does not.
- */
-export function fundingTimes(from: number, to: number): number[] {
-  const out: number[] = [];
-  // first settlement strictly after `from`
-  let t = Math.floor(from / FUNDING_INTERVAL_MS) * FUNDING_INTERVAL_MS + FUNDING_INTERVAL_MS;
-  for (; t <= to; t += FUNDING_INTERVAL_MS) out.push(t);
-  return out;
 }
 
 /**

@@ -2,14 +2,10 @@
 // fill at the next candle's open, TP/SL attached to the position and triggered by candle
 // highs/lows (stop first when one candle touches both), reduce-only closes, fees, slippage and
 // funding. Deterministic: the same candles and orders give the same fills.
+import { feeOf, FUNDING_INTERVAL_MS, fundingPayment, isBuy, slipped, type CostRates } from './costs.js';
 import type { Candle, Direction } from './types.js';
 
-export interface SimCosts {
-  maker_fee: number;
-  taker_fee: number;
-  slippage: number;
-  funding_rate: number;
-}
+export type SimCosts = CostRates;
 
 export type SimOrderKind = 'limit_entry' | 'market_entry' | 'market_close';
 
@@ -61,8 +57,6 @@ export interface FundingCharge {
   amount: number;
   time: number;
 }
-
-const FUNDING_MS = 8 * 3_600_000;
 
 /** The answer for a candle with nothing to play (most candles): shared, so frozen. */
 const NOTHING: { fills: SimFill[]; funding: FundingCharge[] } = Object.freeze({
@@ -146,9 +140,8 @@ export class SimBroker {
     const funding: FundingCharge[] = [];
     const closeT = c.ts + tfMs;
     // Funding is charged to a position held at the 8h mark (the candle that opens on it).
-    if (pos0 && this.costs.funding_rate !== 0 && c.ts % FUNDING_MS === 0) {
-      const sign = pos0.direction === 'long' ? 1 : -1;
-      const amount = sign * pos0.size * c.open * this.costs.funding_rate;
+    if (pos0 && this.costs.funding_rate !== 0 && c.ts % FUNDING_INTERVAL_MS === 0) {
+      const amount = fundingPayment(pos0.direction, pos0.size, c.open, this.costs.funding_rate);
       pos0.fundingPaid += amount;
       funding.push({ symbol, amount, time: c.ts });
     }
@@ -156,17 +149,15 @@ export class SimBroker {
     for (const o of orders) {
       if (o.status !== 'open' || o.kind === 'limit_entry') continue;
       if (o.placedAt > c.ts) continue; // placed after this candle opened: waits for the next one
-      const slip = o.direction === 'long' ? 1 : -1;
       if (o.kind === 'market_entry') {
-        const px = c.open * (1 + slip * this.costs.slippage);
+        const px = slipped(c.open, isBuy(o.direction, true), this.costs.slippage);
         fills.push(this.fillEntry(o, o.qty - o.filledQty, px, false, 'market', c.ts));
       } else {
         const p = this.positions.get(symbol);
         const qty = Math.min(o.qty - o.filledQty, p?.size ?? 0);
         o.status = 'filled';
         if (p && qty > 0) {
-          // closing a long sells: adverse slippage lowers the price
-          const px = c.open * (1 - (p.direction === 'long' ? 1 : -1) * this.costs.slippage);
+          const px = slipped(c.open, isBuy(p.direction, false), this.costs.slippage);
           o.filledQty += qty;
           fills.push(this.fillExit(p, o.id, qty, px, 'close', c.ts));
         }
@@ -195,11 +186,12 @@ export class SimBroker {
     const p = this.positions.get(symbol);
     if (!p) return;
     const long = p.direction === 'long';
-    const adverse = 1 - (long ? 1 : -1) * this.costs.slippage;
+    const exitBuys = isBuy(p.direction, false);
+    const slip = this.costs.slippage;
     if (p.stopLoss !== null) {
       const gapped = atOpen && (long ? c.open <= p.stopLoss : c.open >= p.stopLoss);
       if (gapped || (long ? c.low <= p.stopLoss : c.high >= p.stopLoss)) {
-        const px = (gapped ? c.open : p.stopLoss) * adverse;
+        const px = slipped(gapped ? c.open : p.stopLoss, exitBuys, slip);
         fills.push(this.fillExit(p, `sl-${symbol}-${closeT}`, p.size, px, 'stop_loss', gapped ? c.ts : closeT));
         return;
       }
@@ -207,7 +199,7 @@ export class SimBroker {
     if (atOpen && p.takeProfit !== null) {
       const gapped = long ? c.open >= p.takeProfit : c.open <= p.takeProfit;
       if (gapped || (long ? c.high >= p.takeProfit : c.low <= p.takeProfit)) {
-        const px = (gapped ? c.open : p.takeProfit) * adverse;
+        const px = slipped(gapped ? c.open : p.takeProfit, exitBuys, slip);
         fills.push(this.fillExit(p, `tp-${symbol}-${closeT}`, p.size, px, 'take_profit', gapped ? c.ts : closeT));
       }
     }
@@ -216,7 +208,7 @@ export class SimBroker {
   private fillEntry(o: SimOrder, qty: number, price: number, maker: boolean, trigger: FillTrigger, time: number): SimFill {
     o.filledQty += qty;
     o.status = 'filled';
-    const fee = qty * price * (maker ? this.costs.maker_fee : this.costs.taker_fee);
+    const fee = feeOf(qty, price, maker, this.costs);
     const p = this.positions.get(o.symbol);
     if (p && p.direction === o.direction) {
       p.entryPrice = (p.entryPrice * p.size + price * qty) / (p.size + qty);
@@ -234,7 +226,7 @@ export class SimBroker {
   }
 
   private fillExit(p: SimPosition, orderId: string, qty: number, price: number, trigger: FillTrigger, time: number): SimFill {
-    const fee = qty * price * this.costs.taker_fee;
+    const fee = feeOf(qty, price, false, this.costs);
     p.size -= qty;
     if (p.size <= 1e-12) this.positions.delete(p.symbol);
     return {

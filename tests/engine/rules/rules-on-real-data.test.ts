@@ -1,105 +1,78 @@
-// The rule components wired together the way a simulated venue would use them, on real 1m BTC
-// candles: entry model → portfolio → trade manager → exit fills → funding. Checks the accounting
-// identity, the no-overlap rule, stop monotonicity and that a shorter run is a prefix of a longer one.
+// The rules as the backtest executes them (TradingSession deciding, SimBroker filling) on real 1m
+// BTC candles with funding switched on: the accounting identity with funding, stops that only move
+// in the trade's favour, exits inside the candle that caused them, and that a shorter run is a prefix
+// of a longer one.
 import { describe, expect, it } from 'vitest';
-import { readCandles } from '../helpers/read-csv.js';
-import { HybridEntry, exitFill, type Fill } from '../../../engine/fill-model.js';
-import { fundingTimes } from '../../../engine/costs.js';
-import { Portfolio } from '../../../engine/portfolio.js';
-import { TradeManager } from '../../../engine/trade-manager.js';
-import { computeTargets } from '../../../engine/targets.js';
-import { positionSize } from '../../../engine/sizing.js';
-import { DEFAULT_COINS, DEFAULT_PARAMS } from '../../../engine/params.js';
-import type { Candle, Direction, ExitReason } from '../../../engine/types.js';
+import { loadCandleFile } from '../../../src/data/load.js';
+import { runBacktest, type BacktestResult } from '../../../src/backtest/run.js';
+import { DEFAULT_PARAMS, coinConfig } from '../../../engine/params.js';
+import { ohlcv } from '../../data/paths.js';
 
 const M = 60_000;
-const P = { ...DEFAULT_PARAMS, funding_rate: 0.0001 };
-const coin = DEFAULT_COINS.BTCUSDT!;
+const FROM = Date.parse('2021-04-02T00:00:00Z');
+const TO = Date.parse('2021-04-23T00:00:00Z');
+// Lower confidence bar so that three weeks of one coin give enough trades to check.
+const params = { ...DEFAULT_PARAMS, funding_rate: 0.0001 };
+const coin = { ...coinConfig('BTCUSDT'), min_confidence: 70 };
 
-interface Done { id: string; entryTime: number; exitTime: number; reason: ExitReason; net: number; entry: number; exit: number }
-
-function simulate(candles: Candle[]): { trades: Done[]; portfolio: Portfolio; stopMoves: number } {
-  const pf = new Portfolio(P.initial_equity);
-  const trades: Done[] = [];
-  let pending: { id: string; dir: Direction; e: HybridEntry; tp: number; sl: number; tpd: number; lev: number } | null = null;
-  let open: { id: string; dir: Direction; m: TradeManager; lev: number } | null = null;
-  let lastStop = NaN;
-  let stopMoves = 0;
-  const trs: number[] = [];
-  for (let i = 0; i < candles.length; i++) {
-    const c = candles[i]!;
-    const prev = candles[i - 1];
-    for (const t of prev ? fundingTimes(prev.ts, c.ts) : []) pf.settleFunding(t, P.funding_rate, () => c.open);
-    if (pending) {
-      const out = pending.e.onCandle(c, M);
-      if (out?.type === 'filled') {
-        pf.applyEntry(pending.id, 'BTCUSDT', pending.dir, pending.lev, out.fill);
-        open = {
-          id: pending.id, dir: pending.dir, lev: pending.lev,
-          m: new TradeManager({ direction: pending.dir, entryPrice: out.fill.price, entryTime: out.fill.time, takeProfit: pending.tp, stopLoss: pending.sl, tpDistance: pending.tpd, maxDurationMinutes: coin.max_trade_duration_minutes, params: P }),
-        };
-        lastStop = pending.sl;
-        pending = null;
-      } else if (out?.type === 'missed') pending = null;
-    }
-    if (open) {
-      const o = open;
-      const s = o.dir === 'long' ? 1 : -1;
-      for (const a of o.m.onCandle(c, c.ts + M)) {
-        if (a.type === 'move_stop') {
-          expect(s * (a.stop - lastStop)).toBeGreaterThan(0);
-          lastStop = a.stop;
-          stopMoves++;
-        } else {
-          expect(a.price).toBeGreaterThanOrEqual(c.low);
-          expect(a.price).toBeLessThanOrEqual(c.high);
-          const pos = pf.position(o.id)!;
-          const f: Fill = exitFill(o.dir, pos.qty, a.price, c.ts + M, P);
-          const closed = pf.applyExit(o.id, f)!;
-          trades.push({ id: o.id, entryTime: closed.openedAt, exitTime: closed.closedAt, reason: a.reason, net: closed.netPnl, entry: closed.avgEntry, exit: closed.avgExit });
-          open = null;
-        }
-      }
-    }
-    trs.push(c.high - c.low);
-    if (trs.length > 14) trs.shift();
-    // A deterministic stand-in for signals: every 240th candle, alternating direction.
-    if (!open && !pending && i % 240 === 239) {
-      const dir: Direction = (i / 240) % 2 < 1 ? 'long' : 'short';
-      const atr = trs.reduce((a, b) => a + b, 0) / trs.length;
-      const t = computeTargets(dir, c.close, atr * 8, coin, P, 100);
-      if (!t) continue;
-      const size = positionSize({ equity: pf.equity, available: pf.available, entry: c.close, stop: t.stopLoss, leverage: t.leverage, riskPercent: 1, qtyStep: 0.001, minQty: 0.001, maxQty: 100, takerFee: P.taker_fee });
-      if (size.qty === 0) continue;
-      pending = { id: `T${c.ts}`, dir, tp: t.takeProfit, sl: t.stopLoss, tpd: t.tpDistance, lev: t.leverage,
-        e: new HybridEntry({ direction: dir, signalPrice: c.close, qty: size.qty, tpDistance: t.tpDistance, placedAt: c.ts + M, params: P, costs: P }) };
-    }
-  }
-  return { trades, portfolio: pf, stopMoves };
+function run(to = TO): { r: BacktestResult; candle: (ts: number) => { open: number; high: number; low: number } } {
+  const series = loadCandleFile(ohlcv('binance-spot/BTCUSDT-1m.csv.gz'), { from: FROM, to });
+  const r = runBacktest({ series: [series], params: { ...params, signal_log_min_score: 70 }, coins: { BTCUSDT: coin } });
+  const at = new Map<number, number>();
+  for (let i = 0; i < series.length; i++) at.set(series.ts[i]!, i);
+  // the 1m candle that opened at ts (NaN prices where the data has a gap)
+  const candle = (ts: number) => {
+    const i = at.get(ts) ?? -1;
+    return i < 0 ? { open: NaN, high: NaN, low: NaN } : { open: series.open[i]!, high: series.high[i]!, low: series.low[i]! };
+  };
+  return { r, candle };
 }
 
-describe('rules on real BTC 1m candles', () => {
-  const candles = readCandles('binance-spot/BTCUSDT-1m.csv.gz', 30_000);
+describe('rules on real BTC 1m candles (session + simulated broker, funding on)', () => {
+  const { r, candle } = run();
 
-  it('keeps the accounting identity, never overlaps trades, and uses every exit kind sensibly', () => {
-    const { trades, portfolio, stopMoves } = simulate(candles);
-    expect(trades.length).toBeGreaterThan(20);
-    expect(stopMoves).toBeGreaterThan(0);
-    expect(Math.abs(portfolio.accountingError())).toBeLessThan(1e-6);
-    const net = trades.reduce((a, t) => a + t.net, 0) + portfolio.openPositions().reduce((a, p) => a + p.realized - p.fees - p.funding, 0);
-    expect(net).toBeCloseTo(portfolio.equity - P.initial_equity, 6);
-    for (let i = 1; i < trades.length; i++) expect(trades[i]!.entryTime).toBeGreaterThanOrEqual(trades[i - 1]!.exitTime);
-    const reasons = new Set(trades.map((t) => t.reason));
-    expect(reasons.has('stop_loss') || reasons.has('take_profit')).toBe(true);
-    expect(portfolio.fundingPaid).not.toBe(0);
+  it('trades, pays funding, and keeps sum(net PnL) = final − initial equity', () => {
+    expect(r.trades.length).toBeGreaterThan(5);
+    expect(r.trades.some((t) => t.funding !== 0)).toBe(true);
+    for (const t of r.trades) expect(t.netPnl).toBeCloseTo(t.grossPnl - t.fees - t.funding, 9);
+    const sum = r.trades.reduce((a, t) => a + t.netPnl, 0);
+    expect(sum).toBeCloseTo(r.finalEquity - params.initial_equity, 6);
+  });
+
+  it('moves every stop only in the trade\'s favour, and never overlaps trades', () => {
+    const stops = new Map<string, number>();
+    let moves = 0;
+    for (const e of r.events) {
+      if (e.type === 'trade_opened') stops.set(e.tradeId, e.stopLoss);
+      if (e.type !== 'stop_moved') continue;
+      const before = stops.get(e.tradeId)!;
+      expect((e.direction === 'long' ? 1 : -1) * (e.stopLoss - before)).toBeGreaterThan(0);
+      stops.set(e.tradeId, e.stopLoss);
+      moves++;
+    }
+    expect(moves).toBeGreaterThan(0);
+    for (let i = 1; i < r.trades.length; i++) expect(r.trades[i]!.entryTime).toBeGreaterThanOrEqual(r.trades[i - 1]!.exitTime);
+  });
+
+  it('fills stop and target exits inside the range of the candle that triggered them (before slippage)', () => {
+    const exits = r.trades.filter((t) => t.exitReason === 'stop_loss' || t.exitReason === 'take_profit' || t.exitReason === 'break_even' || t.exitReason === 'trailing_stop');
+    expect(exits.length).toBeGreaterThan(0);
+    for (const t of exits) {
+      const raw = t.exitPrice / (1 - (t.direction === 'long' ? 1 : -1) * params.slippage);
+      // Hit inside a candle: filled at the level when that candle closes (exitTime). Gapped
+      // through at an open: filled at that open (exitTime = the candle's open time).
+      const hit = candle(t.exitTime - M);
+      const inside = raw >= hit.low - 1e-9 && raw <= hit.high + 1e-9;
+      const gapped = Math.abs(raw - candle(t.exitTime).open) <= 1e-9 * raw;
+      expect(inside || gapped).toBe(true);
+    }
   });
 
   it('a shorter run gives the same trades for every trade that closed inside it (no lookahead)', () => {
-    const long = simulate(candles).trades;
-    const cut = candles[17_000]!.ts;
-    const short = simulate(candles.slice(0, 17_000)).trades;
-    const closedInside = long.filter((t) => t.exitTime <= cut);
-    expect(closedInside.length).toBeGreaterThan(5);
+    const cut = Date.parse('2021-04-14T00:00:00Z');
+    const short = run(cut).r.trades;
+    const closedInside = r.trades.filter((t) => t.exitTime < cut);
+    expect(closedInside.length).toBeGreaterThan(2);
     expect(short.slice(0, closedInside.length)).toEqual(closedInside);
   });
 });
