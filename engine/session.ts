@@ -315,16 +315,21 @@ export class TradingSession {
    * Takes over a position found on the exchange at start-up (reconciliation): it is managed like
    * any trade from here on (stop moves, time exit), with its current stop and target.
    */
-  adoptPosition(p: { symbol: string; direction: Direction; qty: number; entryPrice: number; leverage: number; stopLoss: number; takeProfit: number | null; time: number }): void {
+  adoptPosition(p: { symbol: string; direction: Direction; qty: number; entryPrice: number; leverage: number; stopLoss: number; takeProfit: number | null; time: number; initialStop?: number }): void {
     if (this.trades.has(p.symbol)) return;
     const sign = p.direction === 'long' ? 1 : -1;
-    const slDistance = Math.abs(p.entryPrice - p.stopLoss);
+    // A stop already moved into profit (break-even / trailing before a restart) cannot be the
+    // manager's initial stop: the loss-side one (`initialStop`, else 2 % adverse) is, and the
+    // moved stop is resumed on top of it.
+    const lossSide = (x: number | undefined): x is number => x !== undefined && (p.entryPrice - x) * sign > 0;
+    const initialStop = lossSide(p.stopLoss) ? p.stopLoss : lossSide(p.initialStop) ? p.initialStop : p.entryPrice * (1 - sign * 0.02);
+    const slDistance = Math.abs(p.entryPrice - initialStop);
     const tp = p.takeProfit ?? p.entryPrice + sign * slDistance * 1.5;
     const signal: Signal = {
       id: `adopted-${p.symbol}-${p.time}`, symbol: p.symbol, direction: p.direction, time: p.time, price: p.entryPrice,
       confidence: 0, factors: [], atr: slDistance,
       snapshot: { htf_bias: 'neutral', near_bullish_ob: false, near_bearish_ob: false, in_bullish_fvg: false, in_bearish_fvg: false, bullish_sweep: false, bearish_sweep: false, mtf_rsi: NaN, market_structure: 'neutral' },
-      targets: { tpDistance: Math.abs(tp - p.entryPrice), slDistance, takeProfit: tp, stopLoss: p.stopLoss, leverage: p.leverage },
+      targets: { tpDistance: Math.abs(tp - p.entryPrice), slDistance, takeProfit: tp, stopLoss: initialStop, leverage: p.leverage },
       mlProbability: null,
     };
     const t: LiveTrade = {
@@ -333,11 +338,12 @@ export class TradingSession {
       fees: 0, funding: 0, exitQty: 0, exitCost: 0, exitTime: 0, entryOrderId: null, entryPhase: 'done', entrySeq: 0,
       deadline: p.time, closing: null, closeSeq: 0,
       manager: new TradeManager({
-        direction: p.direction, entryPrice: p.entryPrice, entryTime: p.time, takeProfit: tp, stopLoss: p.stopLoss,
+        direction: p.direction, entryPrice: p.entryPrice, entryTime: p.time, takeProfit: tp, stopLoss: initialStop,
         tpDistance: Math.abs(tp - p.entryPrice), maxDurationMinutes: coinConfig(p.symbol, this.opts.coins).max_trade_duration_minutes,
         params: this.opts.params,
       }),
     };
+    if (initialStop !== p.stopLoss) t.manager!.resumeStop(p.stopLoss);
     this.trades.set(p.symbol, t);
   }
 

@@ -131,6 +131,23 @@ export class TradeManager {
     return (this.lastTime - this.entryTime) / 60_000;
   }
 
+  /**
+   * A trade resumed after a restart whose stop had already moved (break-even or trailing): the
+   * stop on the exchange becomes the stop in force. Only ever tightens; the phase follows from
+   * where it stands, and a trailing stop implies at least the best price it trailed from.
+   */
+  resumeStop(stop: number): void {
+    const s = this.sign;
+    if (!(s * (stop - this.currentStop) > 0)) return;
+    this.currentStop = stop;
+    if (!(s * (stop - this.entry) > 0)) return;
+    this.stopPhase = s * (stop - this.breakEvenPrice) > 0 ? 'trailing' : 'break_even';
+    if (this.stopPhase === 'trailing') {
+      const impliedBest = stop + s * this.p.trailing_factor * this.initialStopDist;
+      if (s * (impliedBest - this.best) > 0) this.best = impliedBest;
+    }
+  }
+
   /** Partial fills: the average entry changed. The stop distance follows; the stop does not move. */
   setEntryPrice(price: number): void {
     if (!(price > 0)) throw new Error(`trade manager: entry price must be > 0 (got ${price})`);

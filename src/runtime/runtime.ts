@@ -149,6 +149,7 @@ export class Runtime {
       case 'connection':
         this.connected = e.connected;
         if (!e.connected) this.log.warn({ reason: e.reason }, 'exchange connection lost');
+        if (!e.connected && /^reconnect storm/.test(e.reason ?? '')) await this.opts.publisher.publish({ type: 'error', message: `exchange ${e.reason}` });
         return;
       case 'fill':
         // Counted once: repeats (stream + REST resync, or fills already in a position adopted at start) stop here.
@@ -440,6 +441,7 @@ export class Runtime {
       this.session.adoptPosition({
         symbol: p.symbol, direction: p.direction, qty: p.size, entryPrice: p.entryPrice, leverage: row?.leverage ?? (p.leverage || 1),
         stopLoss: stop, takeProfit: p.takeProfit ?? row?.take_profit_price ?? null, time: row ? row.entry_time.getTime() : this.clock(),
+        initialStop: row?.stop_loss_price,
       });
       const adopted = this.session.openTrades().get(p.symbol);
       if (row && adopted) this.resumed.set(adopted.id, row);
@@ -546,7 +548,8 @@ export class Runtime {
     for (const a of this.approvals.values()) if (a.timer) clearTimeout(a.timer);
     await this.opts.exchange.close();
     await this.chain;
-    await this.opts.store?.flush().catch(() => undefined);
+    // Bounded: with the database down the journal keeps the rest for the next start.
+    await this.opts.store?.flush(this.opts.storeFlushTimeoutMs ?? 10_000).catch(() => undefined);
   }
 }
 
