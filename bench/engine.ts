@@ -1,9 +1,7 @@
-// Engine benchmarks: indicators, detection + scoring over every timeframe, and a full backtest
-// (as a separate process, so start-up, load, report and all count), on the five binance-spot 1m coins.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+// Engine benchmarks on the five binance-spot 1m coins, in this process: indicators, and
+// aggregation + detection + scoring over every timeframe. The whole backtest process is timed in
+// backtest.ts.
+import { resolve } from 'node:path';
 import { loadDataSources } from '../src/data/load.js';
 import { SymbolAnalyzer } from '../engine/analyzer.js';
 import { Atr } from '../engine/indicators/atr.js';
@@ -12,8 +10,7 @@ import { Rsi } from '../engine/indicators/rsi.js';
 import { DEFAULT_PARAMS, coinConfig } from '../engine/params.js';
 import { benchRow, type BenchRow } from './types.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const DATA = resolve(ROOT, '../shared/data/ohlcv/binance-spot');
+const DATA = resolve(import.meta.dirname, '..', '../shared/data/ohlcv/binance-spot');
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'AVAXUSDT', 'DOGEUSDT'];
 
 export async function benchEngine(): Promise<BenchRow[]> {
@@ -38,10 +35,5 @@ export async function benchEngine(): Promise<BenchRow[]> {
   }
   rows.push(benchRow('aggregation + detection + scoring, all timeframes', total, (performance.now() - t0) / 1000));
 
-  const out = mkdtempSync(join(tmpdir(), 'smc-bench-'));
-  t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/smc.js'), 'backtest', '--data', DATA, '--symbols', SYMBOLS.join(','), '--out', out, '--quiet'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`backtest failed: ${r.stderr}`);
-  rows.push(benchRow('full backtest process (start, load, run, report)', total, (performance.now() - t0) / 1000));
   return rows;
 }

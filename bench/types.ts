@@ -11,7 +11,7 @@ export function formatBenchTable(rows: BenchRow[]): string {
   const head = `${'name'.padEnd(w)}  ${'rows'.padStart(10)}  ${'seconds'.padStart(8)}  ${'per second'.padStart(12)}`;
   const lines = rows.map(
     (r) =>
-      `${r.name.padEnd(w)}  ${String(r.rows).padStart(10)}  ${r.seconds.toFixed(3).padStart(8)}  ${(r.perSecond / 1e6).toFixed(2).padStart(10)} M`,
+      `${r.name.padEnd(w)}  ${String(r.rows || '–').padStart(10)}  ${r.seconds.toFixed(3).padStart(8)}  ${r.rows ? `${(r.perSecond / 1e6).toFixed(2).padStart(10)} M` : '–'.padStart(12)}`,
   );
   return [head, ...lines].join('\n');
 }
