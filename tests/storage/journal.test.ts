@@ -11,6 +11,7 @@ import { QueuedStore, isPermanentError } from '../../src/storage/queued-store.js
 import { Journal } from '../../src/storage/journal.js';
 import { openStore } from '../../src/storage/open.js';
 import pg from 'pg';
+import { loadMigrations } from '../../src/storage/migrations.js';
 import { order, trade } from './fixtures.js';
 import { PgServer, inCI, pgBin } from './pg-server.js';
 
@@ -228,7 +229,7 @@ describe.skipIf(!bin && !inCI)('journal over a real PostgreSQL server that goes 
       expect(errors.join('\n')).toMatch(/unreachable/);
       server.start();
       await store.flush(30_000);
-      expect((await store.appliedMigrations()).length).toBe(4);
+      expect(await store.appliedMigrations()).toEqual(loadMigrations().map((m) => m.name));
       expect((await store.openTrades('late')).map((t) => t.id).sort()).toEqual(rows.map((r) => r.id).sort());
     } finally {
       await store.close();

@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PgliteStore } from '../../src/storage/pglite-store.js';
 import { loadMigrations } from '../../src/storage/migrations.js';
 import { storeContract } from './contract.js';
+import { trade } from './fixtures.js';
 
 let template: PGlite;
 let store: PgliteStore;
@@ -34,6 +35,36 @@ describe('migrations on PGlite', () => {
         'approvals', 'bot_state', 'coin_performance', 'coin_performance_view', 'daily_stats', 'daily_stats_view', 'ml_features',
         'orders', 'performance_by_factor', 'schema_migrations', 'signals', 'trade_lease', 'trades', 'win_rate_by_confidence',
       ]));
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("locks Supabase's public roles out: no table, view or function for anon/authenticated, the owner unaffected", async () => {
+    const db = await PGlite.create();
+    const fresh = PgliteStore.fromInstance(db);
+    try {
+      // Supabase's roles and default grants: everything new in public is granted to all three.
+      await db.exec(`CREATE ROLE anon; CREATE ROLE authenticated; CREATE ROLE service_role BYPASSRLS;
+        ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+        ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;`);
+      await fresh.migrate();
+      await fresh.upsertTrade(trade({ source: 'live' }));
+      for (const role of ['anon', 'authenticated']) {
+        await db.exec(`SET ROLE ${role}`);
+        for (const sql of ['SELECT * FROM trades', 'SELECT * FROM win_rate_by_confidence', "SELECT acquire_lease('a', 'b', 1000)",
+          `INSERT INTO bot_state (id, mode, paused) VALUES (true, 'auto', false)`]) {
+          await expect(db.query(sql), `${role}: ${sql}`).rejects.toThrow(/permission denied/);
+        }
+        await db.exec('RESET ROLE');
+      }
+      await db.exec('SET ROLE service_role');
+      expect((await db.query<{ ok: boolean }>("SELECT acquire_lease('acct', 'me', 1000) AS ok")).rows[0].ok).toBe(true);
+      expect((await db.query('SELECT * FROM trades')).rows).toHaveLength(1);
+      await db.exec('RESET ROLE');
+      expect((await fresh.openTrades('live')).length).toBe(1);
+      const rls = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND NOT rowsecurity`);
+      expect(rls.rows[0].n).toBe(0);
     } finally {
       await fresh.close();
     }

@@ -8,6 +8,7 @@ import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import { PgliteStore } from '../../src/storage/pglite-store.js';
 import { SupabaseStore, SUPABASE_MIGRATE_MESSAGE } from '../../src/storage/supabase-store.js';
 import { QueuedStore } from '../../src/storage/queued-store.js';
+import { loadMigrations } from '../../src/storage/migrations.js';
 import { FakePostgrest } from '../fakes/postgrest/server.js';
 import { storeContract } from './contract.js';
 import { approval, trade } from './fixtures.js';
@@ -95,7 +96,7 @@ describe('SupabaseStore requests', () => {
   it('says migrations need DATABASE_URL', async () => {
     await expect(store.migrate()).rejects.toThrow(SUPABASE_MIGRATE_MESSAGE);
     expect(SUPABASE_MIGRATE_MESSAGE).toMatch(/DATABASE_URL.*smc db migrate/);
-    expect(await store.appliedMigrations()).toEqual(['001_trading_tables', '002_runtime_tables', '003_analytics', '004_runtime_functions']);
+    expect(await store.appliedMigrations()).toEqual(loadMigrations().map((m) => m.name));
   });
 });
 
