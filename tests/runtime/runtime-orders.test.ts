@@ -1,0 +1,125 @@
+// Every order of the live runtime goes through the OrderExecutor (reliability.md §2.4): the real
+// Runtime and bybit-api client against the fake Bybit. Entry timeouts are resolved by lookup (T01),
+// an intent the store cannot take is never sent (T33), stop moves are retried on transient errors
+// and alerted when refused (T11), and exits are reduce-only market orders with the session's id.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_PARAMS, coinConfig } from '../../engine/params.js';
+import type { Signal } from '../../engine/types.js';
+import { Runtime } from '../../src/runtime/runtime.js';
+import { openStore } from '../../src/storage/open.js';
+import type { Store } from '../../src/storage/store.js';
+import type { BotEvent } from '../../handlers/control.js';
+import { silentLogger } from '../../src/log.js';
+import { startFakeBybit, type FakeBybit } from '../fakes/bybit/server.js';
+import { adapterFor, until } from '../exchange/helpers.js';
+
+const params = { ...DEFAULT_PARAMS, use_limit_entry: false };
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+
+async function setup(store: Store | null = null) {
+  const fake = await startFakeBybit();
+  cleanups.push(() => fake.close());
+  const published: BotEvent[] = [];
+  const rt = new Runtime({
+    exchange: adapterFor(fake), store, publisher: { publish: async (e) => { published.push(e); } }, logger: silentLogger,
+    params, coins: { BTCUSDT: coinConfig('BTCUSDT') }, symbols: ['BTCUSDT'], baseTf: '1m', tradingMode: 'testnet',
+    executionMode: 'auto', approvalTimeoutSeconds: 120, maxDailyLossPercent: 0, mlMinConfidence: 0, backfill: false,
+    executor: { lookupAttempts: 3, lookupBackoffMs: 10, stopAttempts: 3 }, storeFlushTimeoutMs: 2_000,
+  });
+  cleanups.push(() => rt.stop());
+  await rt.start();
+  return { fake, rt, published };
+}
+
+function signal(time = Math.floor(Date.now() / 60_000) * 60_000 - 60_000): Signal {
+  return {
+    id: `BTCUSDT-long-${time}`, symbol: 'BTCUSDT', direction: 'long', time, price: 60_000, confidence: 90,
+    factors: [{ factor: 'htf_aligned', points: 25 }], atr: 400,
+    snapshot: { htf_bias: 'bullish', near_bullish_ob: false, near_bearish_ob: false, in_bullish_fvg: false, in_bearish_fvg: false, bullish_sweep: true, bearish_sweep: false, mtf_rsi: 28, market_structure: 'bullish' },
+    targets: { tpDistance: 1_200, slDistance: 600, takeProfit: 61_200, stopLoss: 59_400, leverage: 10 },
+    mlProbability: null,
+  };
+}
+
+async function openTrade(rt: Runtime, fake: FakeBybit): Promise<void> {
+  expect((await rt.executeSignal(signal(), null)).ok).toBe(true);
+  await until(async () => { await rt.idle(); return (rt.session.openTrades().get('BTCUSDT')?.qty ?? 0) > 0; }, 'entry fill');
+  expect(fake.state.positions.get('BTCUSDT')?.stopLoss).toBe(59_400);
+}
+
+const creates = (fake: FakeBybit) => fake.requests.filter((r) => r.path === '/v5/order/create');
+const errors = (published: BotEvent[]) => published.filter((e): e is Extract<BotEvent, { type: 'error' }> => e.type === 'error').map((e) => e.message);
+
+describe('runtime orders through the OrderExecutor', () => {
+  it('T01 the entry was accepted but the answer was lost: found by its orderLinkId (the session id), never sent twice', async () => {
+    const { fake, rt, published } = await setup();
+    fake.faults.rest('/v5/order/create', { kind: 'commit-then-destroy' });
+    await openTrade(rt, fake);
+    const sent = creates(fake);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].body.orderLinkId).toBe(`T-BTCUSDT-${signal().time}-e1`);
+    expect(fake.state.orders).toHaveLength(1);
+    expect(rt.executor.record(String(sent[0].body.orderLinkId))).toMatchObject({ status: 'filled', exchange_order_id: fake.state.orders[0].orderId });
+    expect(errors(published)).toEqual([]);
+  });
+
+  it('T33 the store refuses the intent: the entry is not sent and an alert says why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smc-orders-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const real = await openStore({ DATA_DIR: dir });
+    cleanups.push(() => real.close());
+    const store = new Proxy(real, {
+      get(t, k) {
+        if (k === 'upsertOrder') return async () => { throw new Error('journal disk full'); };
+        const v = Reflect.get(t, k);
+        return typeof v === 'function' ? v.bind(t) : v;
+      },
+    });
+    const { fake, rt, published } = await setup(store);
+    await rt.executeSignal(signal(), null);
+    await rt.idle();
+    expect(creates(fake)).toHaveLength(0);
+    expect(errors(published)).toEqual([expect.stringMatching(/^place_entry BTCUSDT failed: order not sent: the store could not record its intent \(journal disk full\)/)]);
+  });
+
+  it('T11 moving the stop: transient failures are retried until it is on the exchange; a refusal is alerted and the old stop stays', async () => {
+    const { fake, rt, published } = await setup();
+    await openTrade(rt, fake);
+    fake.faults.rest('/v5/position/trading-stop', { kind: 'retCode', retCode: 10016, retMsg: 'service restarting' });
+    fake.faults.rest('/v5/position/trading-stop', { kind: 'status', status: 502 });
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    fake.state.setPrice('BTCUSDT', 60_700);
+    fake.pushKline('BTCUSDT', '1', { ts: minute + 60_000, open: 60_000, high: 60_720, low: 59_990, close: 60_700, volume: 1 }, true);
+    await until(async () => { await rt.idle(); return fake.state.positions.get('BTCUSDT')!.stopLoss > 60_000; }, 'stop moved after retries');
+    const stops = fake.requests.filter((r) => r.path === '/v5/position/trading-stop').map((r) => r.answered);
+    expect(stops).toEqual(['retCode 10016', 'HTTP 502', 'retCode 0']);
+    expect(fake.state.positions.get('BTCUSDT')!.stopLoss).toBeCloseTo(rt.session.openTrades().get('BTCUSDT')!.manager!.stop, 1);
+    expect(errors(published)).toEqual([]);
+
+    // A definitive refusal: not retried, alerted; the previous stop is still on the position.
+    const held = fake.state.positions.get('BTCUSDT')!.stopLoss;
+    fake.faults.rest('/v5/position/trading-stop', { kind: 'retCode', retCode: 10001, retMsg: 'StopLoss set for Buy position should lower than base_price' });
+    fake.state.setPrice('BTCUSDT', 60_900);
+    fake.pushKline('BTCUSDT', '1', { ts: minute + 120_000, open: 60_700, high: 60_950, low: 60_690, close: 60_900, volume: 1 }, true);
+    await until(async () => { await rt.idle(); return errors(published).length > 0; }, 'alert');
+    expect(errors(published)).toEqual([expect.stringMatching(/^move_stop BTCUSDT failed: .*should lower than base_price.*previous stop stays on the exchange/)]);
+    expect(fake.requests.filter((r) => r.path === '/v5/position/trading-stop').map((r) => r.answered).slice(3)).toEqual(['retCode 10001']);
+    expect(fake.state.positions.get('BTCUSDT')!.stopLoss).toBe(held);
+  });
+
+  it('a close is one reduce-only market order under the session id; its fill closes the trade once', async () => {
+    const { fake, rt, published } = await setup();
+    await openTrade(rt, fake);
+    await rt.runExclusive(async () => { rt.session.requestClose('BTCUSDT'); await rt.processDrained(); });
+    await until(async () => { await rt.idle(); return published.some((e) => e.type === 'trade_closed'); }, 'trade closed');
+    const exit = fake.state.orders.find((o) => o.reduceOnly && o.orderLinkId)!;
+    expect(exit).toMatchObject({ orderLinkId: `T-BTCUSDT-${signal().time}-x1`, orderType: 'Market', side: 'Sell', orderStatus: 'Filled' });
+    expect(rt.executor.record(exit.orderLinkId)).toMatchObject({ purpose: 'exit', reduce_only: true, status: 'filled' });
+    expect(fake.state.positions.get('BTCUSDT')!.size).toBe(0);
+    expect(published.filter((e) => e.type === 'trade_closed')).toHaveLength(1);
+  });
+});
