@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Aggregator } from '../../engine/aggregate.js';
+import { aggregateSeries } from '../../engine/aggregate.js';
 import { TF_MS, type Timeframe } from '../../engine/timeframe.js';
 import type { CandleSeries } from '../../engine/types.js';
 import type { BacktestResult } from './run.js';
@@ -17,12 +17,10 @@ function chartLibrary(): string {
 
 /** Candles for the chart: aggregated to `tf` so a month of 1m data stays light in the browser. */
 function chartCandles(s: CandleSeries, tf: Timeframe) {
-  const out: [number, number, number, number, number][] = [];
-  const agg = s.tf === tf ? null : new Aggregator(s.tf, tf);
-  for (let i = 0; i < s.length; i++) {
-    const c = { ts: s.ts[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] };
-    for (let k = agg ? agg.push(c) : c; k; k = agg ? agg.next() : null) out.push([k.ts / 1000, k.open, k.high, k.low, k.close]);
-  }
+  // The batch aggregation emits exactly the candles the incremental Aggregator would, much faster.
+  const a = s.tf === tf ? s : aggregateSeries(s, tf);
+  const out: [number, number, number, number, number][] = new Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = [a.ts[i] / 1000, a.open[i], a.high[i], a.low[i], a.close[i]];
   return out;
 }
 
