@@ -37,7 +37,7 @@ describe('BybitExchange against the fake Bybit V5 server (real bybit-api client)
     expect(fake.requests.filter((r) => r.path === '/v5/market/kline').length).toBeGreaterThanOrEqual(3);
   });
 
-  it('reads tickers, order book, wallet; leverage 110043 counts as success', async () => {
+  it('T10 reads tickers, order book, wallet; leverage 110043 counts as success', async () => {
     const { fake, ex, close } = await fakeAndAdapter();
     cleanup = close;
     const [t] = await ex.tickers(['BTCUSDT']);
@@ -70,7 +70,7 @@ describe('BybitExchange against the fake Bybit V5 server (real bybit-api client)
     expect(await ex.positions()).toEqual([]);
   });
 
-  it('turns a non-zero retCode into a typed ExchangeError and refuses bad input before sending', async () => {
+  it('T08 turns a non-zero retCode into a typed ExchangeError and refuses bad input (id, qty below minimum) before sending', async () => {
     const { fake, ex, close } = await fakeAndAdapter();
     cleanup = close;
     await expect(ex.placeOrder({ orderLinkId: 'bad id!', symbol: 'BTCUSDT', side: 'Buy', type: 'market', qty: 0.01 })).rejects.toThrow(/orderLinkId/);

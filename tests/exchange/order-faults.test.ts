@@ -1,4 +1,4 @@
-// Fault injection from reliability.md §6 (T01-T04, T12-T14, T33-T34): the real adapter and the
+// Fault injection from reliability.md §6 (T01-T04, T07, T12-T13, T16, T17, T33-T34): the real adapter and the
 // OrderExecutor against the fake Bybit. Invariants: no duplicate order, no lost fill, a stop on
 // every open position.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -87,7 +87,7 @@ describe('order placement under faults', () => {
     expect(fake.state.positions.get('BTCUSDT')?.size).toBe(0);
   });
 
-  it('a definitive rejection is not retried and the intent is marked rejected', async () => {
+  it('T07 a definitive rejection (110007) is not retried and the intent is marked rejected', async () => {
     const { fake, journal, exec } = await setup();
     await expect(exec.place({ ...entry, type: 'limit', price: 60_000, qty: 0.01, side: 'Buy', stopLoss: 59_000.05 })).resolves.toBeDefined();
     fake.faults.rest('/v5/order/create', { kind: 'retCode', retCode: 110007, retMsg: 'ab not enough for new order' });

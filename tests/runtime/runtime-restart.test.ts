@@ -212,6 +212,38 @@ describe('restart in the middle of a trade (runtime, real store, fake Bybit)', (
     await finishAfterRestart(fake, rt2, store2, published2, tradeRowId);
   });
 
+  it('T30 the stop was hit while the process was down: the trade is closed from the exchange executions, nothing is adopted', async () => {
+    const fake = await startFakeBybit();
+    cleanups.push(() => fake.close());
+    const dir = tempDir();
+    const store1 = await openStore({ DATA_DIR: dir });
+    const rt1 = runtimeOn(fake, store1, []);
+    await rt1.start();
+    const tradeRowId = await openTradeAndMoveStop(rt1, fake);
+    await rt1.stop();
+    await store1.close();
+    const stop = fake.state.positions.get('BTCUSDT')!.stopLoss;
+    fake.state.setPrice('BTCUSDT', stop - 20); // the exchange's stop fires while nobody runs
+    const stopFill = fake.state.executions.find((e) => e.stopOrderType === 'StopLoss')!;
+
+    const store2 = await openStore({ DATA_DIR: dir });
+    cleanups.push(() => store2.close());
+    const published2: BotEvent[] = [];
+    const rt2 = runtimeOn(fake, store2, published2);
+    await rt2.start();
+    await rt2.idle();
+    expect(rt2.session.openTradeCount).toBe(0);
+    await store2.flush(5_000);
+    expect(await store2.openTrades(MODE)).toEqual([]);
+    const [row] = await store2.tradesBetween(new Date(0), new Date(Date.now() + 86_400_000), MODE);
+    const entry = fake.state.executions.find((e) => e.symbol === 'BTCUSDT' && e.closedSize === 0)!;
+    expect(row).toMatchObject({
+      id: tradeRowId, exit_reason: 'stop_loss', exit_price: stopFill.execPrice, exit_time: new Date(stopFill.execTime),
+    });
+    expect(row.pnl_usd).toBeCloseTo((stopFill.execPrice - entry.execPrice) * stopFill.execQty - stopFill.execFee, 6);
+    assertNoDuplicateOrders(fake);
+  });
+
   it('T34 with the database down during the trade: writes wait in the journal across the restart and the trade resumes the same', async () => {
     const fake = await startFakeBybit();
     cleanups.push(() => fake.close());
