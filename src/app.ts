@@ -37,6 +37,16 @@ export interface AppOptions {
   modelPath?: string;
   /** Chat knobs (tests: publish waits, poll timeout); production uses the defaults. */
   chat?: TransportOptions;
+  /** SIGTERM during start-up: stop waiting (lease, exchange back-off) and shut down cleanly. */
+  signal?: AbortSignal;
+}
+
+/** Start-up was cancelled before the app was running; everything it had opened is closed. */
+export class StartAborted extends Error {
+  constructor() {
+    super('stopped during start-up');
+    this.name = 'StartAborted';
+  }
 }
 
 export interface App {
@@ -84,7 +94,13 @@ export async function startApp(o: AppOptions): Promise<App> {
       standby = `standby: another SMC Ultra process is trading this account (${account}); waiting for its lease`;
     }
     logger.warn(standby);
-    await new Promise((r) => setTimeout(r, leaseWait));
+    await pause(leaseWait, o.signal);
+    if (o.signal?.aborted) {
+      await store.close();
+      await new Promise<void>((r) => (health ? health.close(() => r()) : r()));
+      logger.info('stopped while waiting for the trading lease');
+      throw new StartAborted();
+    }
     leaseWait = got instanceof Error ? Math.min(leaseWait * 2, 60_000) : 5_000;
   }
   standby = null;
@@ -150,7 +166,8 @@ export async function startApp(o: AppOptions): Promise<App> {
     } catch (e) {
       startupProblem = `exchange unreachable: ${(e as Error).message}`;
       logger.error({ retryInSeconds: delay / 1000 }, startupProblem);
-      await new Promise((r) => setTimeout(r, delay));
+      await pause(delay, o.signal);
+      if (o.signal?.aborted) break;
       delay = Math.min(delay * 2, 60_000);
     }
   }
@@ -159,7 +176,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   const universe = !o.replay && env.TOP_COINS_BY_VOLUME > 0
     ? new CoinUniverse({ runtime, configured: symbols, topN: env.TOP_COINS_BY_VOLUME, coinFor: (s) => coinConfig(s, cfg.coins), logger })
     : null;
-  universe?.start();
+  if (!o.signal?.aborted) universe?.start();
 
   // Railway restarts only a process that exits: leave when market data stays stale.
   const watchdog = o.replay ? null : setInterval(() => {
@@ -192,5 +209,23 @@ export async function startApp(o: AppOptions): Promise<App> {
       logger.info('shutdown complete: positions keep their exchange-side stops');
     },
   };
+  if (o.signal?.aborted) {
+    await app.stop('signal during start-up');
+    throw new StartAborted();
+  }
   return app;
+}
+
+/** Waits `ms`, or less when the start-up is cancelled. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

@@ -84,6 +84,9 @@ describe('smc run without network', () => {
 
     a.child.kill('SIGTERM');
     expect(await a.exited).toBe(0);
+    // A SIGTERM during the back-off still shuts down in order (lease released, store closed).
+    expect(a.out.text).toMatch(/"reason":"signal during start-up".*"msg":"shutting down"/);
+    expect(a.out.text).toMatch(/shutdown complete/);
 
     // With no database configured it created DATA_DIR with the embedded database and its tables.
     const store = await PgliteStore.open(dataDir);
@@ -113,5 +116,6 @@ describe('smc run without network', () => {
     expect(a.out.text).not.toMatch(/exchange unreachable/);
     a.child.kill('SIGTERM');
     expect(await a.exited).toBe(0);
+    expect(a.out.text).toMatch(/stopped while waiting for the trading lease/);
   }, 120_000);
 });

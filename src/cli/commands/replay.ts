@@ -51,8 +51,8 @@ export function registerReplayCommand(program: Command): void {
       const cfg = buildRunConfig({ configFile: opts.config ?? env.CONFIG_FILE, set: opts.set });
       const series = loadDataSources(opts.data, { symbols: opts.symbols, from: opts.from, to: opts.to, baseTf: parseBase(opts.base) });
       const trades: TradeResult[] = [];
-      await runUntilSignal(async () => {
-        const app = await startApp({ env, cfg, replay: { series, speed: opts.speed }, hold: opts.hold, modelPath: opts.model });
+      await runUntilSignal(async (signal) => {
+        const app = await startApp({ env, cfg, replay: { series, speed: opts.speed }, hold: opts.hold, modelPath: opts.model, signal });
         app.runtime.onTradeClosed = (t) => trades.push(t);
         app.finished = app.finished.then(async () => {
           if (opts.out) {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadEnv } from '../../config/env.js';
 import { buildRunConfig } from '../../config/overrides.js';
-import { startApp, type App } from '../../app.js';
+import { StartAborted, startApp, type App } from '../../app.js';
 import { collect } from '../options.js';
 
 export function registerRunCommand(program: Command): void {
@@ -14,23 +14,32 @@ export function registerRunCommand(program: Command): void {
     .action(async (opts: { config?: string; set: string[] }) => {
       const env = loadEnv();
       const cfg = buildRunConfig({ configFile: opts.config ?? env.CONFIG_FILE, set: opts.set });
-      await runUntilSignal(() => startApp({ env, cfg }));
+      await runUntilSignal((signal) => startApp({ env, cfg, signal }));
     });
 }
 
-/** Starts the app and keeps it until SIGTERM/SIGINT; a signal during start-up exits at once. */
-export async function runUntilSignal(start: () => Promise<App>, untilFinished = false): Promise<void> {
+/**
+ * Starts the app and keeps it until SIGTERM/SIGINT. A signal during start-up cancels it: the app
+ * closes what it had opened (store, lease, health server) and the process exits 0.
+ */
+export async function runUntilSignal(start: (signal: AbortSignal) => Promise<App>, untilFinished = false): Promise<void> {
   let app: App | null = null;
   let signalled = false;
+  const starting = new AbortController();
   const onSignal = (sig: string) => {
     if (signalled) return;
     signalled = true;
-    if (!app) process.exit(0);
+    if (!app) return starting.abort();
     void app.stop(sig).then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
-  app = await start();
+  try {
+    app = await start(starting.signal);
+  } catch (e) {
+    if (e instanceof StartAborted) process.exit(0);
+    throw e;
+  }
   if (untilFinished) {
     await app.finished;
     if (!signalled) {
