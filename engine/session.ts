@@ -414,6 +414,23 @@ export class TradingSession {
       const wrongSide = signal.direction === 'long' ? currentPrice <= signal.targets.stopLoss : currentPrice >= signal.targets.stopLoss;
       if (moved >= guard || wrongSide) return { ok: false, fate: 'entry_missed', detail: `price moved to ${currentPrice} (signal ${signal.price})` };
     }
+    const { entryPrice, size } = this.entryPlan(signal);
+    if (!(size.qty > 0)) return { ok: false, fate: 'insufficient_margin', detail: size.reason ?? 'size is zero' };
+    const tradeId = `T-${signal.symbol}-${signal.time}`;
+    const t: LiveTrade = {
+      id: tradeId, signal, symbol: signal.symbol, direction: signal.direction, leverage: signal.targets.leverage,
+      targetQty: size.qty, qty: 0, entryCost: 0, entryTime: 0, orderTypes: new Set(), fees: 0, funding: 0,
+      exitQty: 0, exitCost: 0, exitTime: 0, entryOrderId: null, entryPhase: p.use_limit_entry ? 'limit' : 'market',
+      entrySeq: 0, deadline: time + p.limit_timeout_seconds * 1000, manager: null, closing: null, closeSeq: 0,
+    };
+    this.trades.set(signal.symbol, t);
+    this.placeEntry(t, p.use_limit_entry ? 'limit' : 'market', size.qty, entryPrice);
+    return { ok: true, tradeId };
+  }
+
+  /** The entry price and size a signal would get now (what an approval alert shows). */
+  entryPlan(signal: Signal): { entryPrice: number; size: ReturnType<typeof positionSize> } {
+    const p = this.opts.params;
     const inst = this.opts.instruments?.[signal.symbol];
     const sign = signal.direction === 'long' ? 1 : -1;
     const entryPrice = p.use_limit_entry ? signal.price * (1 - sign * p.limit_offset) : signal.price;
@@ -429,17 +446,7 @@ export class TradingSession {
       maxQty: inst?.maxQty ?? Infinity,
       takerFee: p.taker_fee,
     });
-    if (!(size.qty > 0)) return { ok: false, fate: 'insufficient_margin', detail: size.reason ?? 'size is zero' };
-    const tradeId = `T-${signal.symbol}-${signal.time}`;
-    const t: LiveTrade = {
-      id: tradeId, signal, symbol: signal.symbol, direction: signal.direction, leverage: signal.targets.leverage,
-      targetQty: size.qty, qty: 0, entryCost: 0, entryTime: 0, orderTypes: new Set(), fees: 0, funding: 0,
-      exitQty: 0, exitCost: 0, exitTime: 0, entryOrderId: null, entryPhase: p.use_limit_entry ? 'limit' : 'market',
-      entrySeq: 0, deadline: time + p.limit_timeout_seconds * 1000, manager: null, closing: null, closeSeq: 0,
-    };
-    this.trades.set(signal.symbol, t);
-    this.placeEntry(t, p.use_limit_entry ? 'limit' : 'market', size.qty, entryPrice);
-    return { ok: true, tradeId };
+    return { entryPrice, size };
   }
 
   /** Manual close (chat /close). */

@@ -38,7 +38,7 @@ export function alertPage(x: AlertPageInput): string {
   const t0 = x.signal.time;
   const event: SignalEvent = {
     type: 'signal', signal: x.signal, approval: { id: '5f0c8a2e-approval', expiresAt: t0 + x.approvalTimeoutSeconds * 1000 },
-    sizeQty: 0, riskUsd: (x.equity * x.riskPercent) / 100, modelLoaded: false,
+    sizeQty: x.trade.qty, riskUsd: (x.equity * x.riskPercent) / 100, modelLoaded: false,
   };
   const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
   const now = t0 + 20_000;

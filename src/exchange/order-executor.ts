@@ -264,9 +264,9 @@ export class OrderExecutor {
   }
 
   /** The order by orderLinkId; null only when every attempt answered "not there". */
-  private async lookup(symbol: string, orderLinkId: string): Promise<OrderState | null | 'unreachable'> {
+  private async lookup(symbol: string, orderLinkId: string, attempts = this.lookupAttempts): Promise<OrderState | null | 'unreachable'> {
     let answered = false;
-    for (let i = 0; i < this.lookupAttempts; i++) {
+    for (let i = 0; i < attempts; i++) {
       if (i > 0) await this.sleep(this.lookupBackoffMs * 2 ** (i - 1));
       try {
         const o = await this.ex.getOrder(symbol, orderLinkId);
@@ -353,13 +353,13 @@ export class OrderExecutor {
    * journal thought live that the exchange does not know → cancelled. Throws when the exchange
    * cannot be asked (state unknown: do not trade on it).
    */
-  async recoverOrders(rows: OrderRecord[]): Promise<RecoveryReport> {
+  async recoverOrders(rows: OrderRecord[], opts: { lookupAttempts?: number } = {}): Promise<RecoveryReport> {
     const report: RecoveryReport = { adopted: [], neverSent: [], vanished: [] };
     for (const row of rows) {
       const rec: OrderRecord = { ...row };
       this.records.set(rec.order_link_id, rec);
       if (rec.status !== 'intent' && rec.status !== 'unknown' && rec.status !== 'new' && rec.status !== 'partially_filled') continue;
-      const found = await this.lookup(rec.symbol, rec.order_link_id);
+      const found = await this.lookup(rec.symbol, rec.order_link_id, opts.lookupAttempts);
       if (found === 'unreachable') {
         throw new ExchangeError(-1, `recovery: order ${rec.order_link_id} could not be looked up (exchange unreachable)`, 'order/realtime', 'unknown');
       }

@@ -332,7 +332,8 @@ export class Runtime {
     this.track(record, signal);
     await this.opts.publisher.publish({
       type: 'signal', signal, approval: { id, expiresAt: record.expires_at.getTime() },
-      sizeQty: 0, riskUsd: this.session.equity * this.opts.params.risk_per_trade_percent / 100, modelLoaded: this.opts.ml ? this.opts.ml.model.loaded : Boolean(this.opts.mlScore),
+      // The size it would get now; re-sized at execution (equity and free margin may change meanwhile).
+      sizeQty: this.session.entryPlan(signal).size.qty, riskUsd: this.session.equity * this.opts.params.risk_per_trade_percent / 100, modelLoaded: this.opts.ml ? this.opts.ml.model.loaded : Boolean(this.opts.mlScore),
     });
   }
 
@@ -414,7 +415,8 @@ export class Runtime {
     }) : [];
     // Only rows this mode wrote (a replay's rows in the same database are not Bybit's business).
     const mine = rows.filter((r) => r.id === uuidFor('order', r.order_link_id, mode));
-    const report = await this.executor.recoverOrders(mine);
+    // A simulated venue (paper, replay) starts empty: one look each, no waiting for Bybit's visibility lag.
+    const report = await this.executor.recoverOrders(mine, exchange.name === 'bybit' ? {} : { lookupAttempts: 1 });
     for (const r of report.adopted) {
       if (r.purpose !== 'entry' || (r.status !== 'new' && r.status !== 'partially_filled')) continue;
       const final = await this.executor.cancel(r.symbol, r.order_link_id);

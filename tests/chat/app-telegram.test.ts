@@ -71,6 +71,10 @@ describe('smc replay with Telegram (approve mode)', () => {
     expect(alertReq.body.text).toMatch(/Entry\s+[\d,.]+/);
     expect(alertReq.body.text).toMatch(/TP\s+[\d,.]+\s+\+\d+\.\d+%/);
     expect(alertReq.body.text).toMatch(/SL\s+[\d,.]+\s+-\d+\.\d+%/);
+    // The size it would get now, its notional, margin and the risk budget.
+    expect(alertReq.body.text).toMatch(/Size\s+0\.\d+ BTC\s+≈? ?\$[\d,.]+/);
+    expect(alertReq.body.text).toMatch(/Margin\s+\$[\d,.]+/);
+    expect(alertReq.body.text).toMatch(/Risk\s+\$[\d,.]+/);
     expect(app.runtime.approval(approvalId)?.record.status).toBe('pending');
 
     // A stranger's command and tap are refused and change nothing.
