@@ -120,24 +120,17 @@ export class SymbolAnalyzer {
   }
 
   snapshot(c: Candle): FactorSnapshot {
-    const atr = this.mtf.atr;
-    const prox = this.params.ob_proximity_atr * atr;
-    let nearBull = false;
-    for (const ob of this.mtf.liveOrderBlocks('bullish')) {
-      if (c.low >= ob.mid && c.low <= ob.top + prox) { nearBull = true; break; }
-    }
-    let nearBear = false;
-    for (const ob of this.mtf.liveOrderBlocks('bearish')) {
-      if (c.high <= ob.mid && c.high >= ob.bottom - prox) { nearBear = true; break; }
-    }
-    let inBullFvg = false;
-    for (const g of this.mtf.liveFvgs('bullish')) {
-      if (c.low <= g.top && c.high >= g.bottom) { inBullFvg = true; break; }
-    }
-    let inBearFvg = false;
-    for (const g of this.mtf.liveFvgs('bearish')) {
-      if (c.low <= g.top && c.high >= g.bottom) { inBearFvg = true; break; }
-    }
+    const mtf = this.mtf;
+    const prox = this.params.ob_proximity_atr * mtf.atr;
+    // Each factor asks whether ANY live zone qualifies; the zone lists keep the running extreme of
+    // the far edge in kill order, so that is one binary search instead of a walk over every zone.
+    // Bullish OB: low within [mid, top + prox] of some OB ⇔ the highest top among OBs with
+    // mid ≤ low, plus prox, reaches low (rounding is monotonic, so max-then-add is exact).
+    const nearBull = mtf.orderBlockEdge('bullish', c.low) + prox >= c.low;
+    const nearBear = mtf.orderBlockEdge('bearish', c.high) - prox <= c.high;
+    // FVG: the candle's range overlaps [bottom, top] of some live gap.
+    const inBullFvg = mtf.fvgEdge('bullish', c.high) >= c.low;
+    const inBearFvg = mtf.fvgEdge('bearish', c.low) <= c.high;
     const valid = this.params.sweep_valid_bars;
     return {
       htf_bias: this.htfBias(),

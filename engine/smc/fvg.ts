@@ -42,7 +42,7 @@ export class FvgDetector {
       const g: FairValueGap = {
         side: 'bullish', tf: this.tf, ts: ring.ts[(n - 1) & m], top: low0, bottom: high2, confirmedAt: closeTime, filledAt: null,
       };
-      this.bullish.add(g, g.bottom);
+      this.bullish.add(g, g.bottom, g.top);
       return g;
     }
     if (high0 < low2) {
@@ -50,7 +50,7 @@ export class FvgDetector {
       const g: FairValueGap = {
         side: 'bearish', tf: this.tf, ts: ring.ts[(n - 1) & m], top: low2, bottom: high0, confirmedAt: closeTime, filledAt: null,
       };
-      this.bearish.add(g, g.top);
+      this.bearish.add(g, g.top, g.bottom);
       return g;
     }
     return null;

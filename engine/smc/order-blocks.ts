@@ -64,10 +64,10 @@ export class OrderBlockDetector {
         };
         if (side === 'bullish') {
           this.lastBullBar = j;
-          this.bullish.add(ob, ob.mid);
+          this.bullish.add(ob, ob.mid, ob.top);
         } else {
           this.lastBearBar = j;
-          this.bearish.add(ob, ob.mid);
+          this.bearish.add(ob, ob.mid, ob.bottom);
         }
         return ob;
       }

@@ -197,6 +197,28 @@ export class TimeframeState {
     return side === 'bullish' ? fvgs.bullish.items : fvgs.bearish.items;
   }
 
+  /**
+   * Far edge of the live order blocks a candle at `price` sits on the live side of: bullish, the
+   * highest top among those whose midpoint is ≤ `price` (a candle low); bearish, the lowest bottom
+   * among those whose midpoint is ≥ `price` (a candle high). -Infinity / Infinity when none.
+   */
+  orderBlockEdge(side: Side, price: number): number {
+    const obs = this.obs;
+    if (obs === null) return side === 'bullish' ? -Infinity : Infinity;
+    return side === 'bullish' ? obs.bullish.farthestEdge(price) : obs.bearish.farthestEdge(price);
+  }
+
+  /**
+   * Far edge of the live fair value gaps on the live side of `price`: bullish, the highest top among
+   * gaps whose bottom is ≤ `price` (a candle high); bearish, the lowest bottom among gaps whose top
+   * is ≥ `price` (a candle low). -Infinity / Infinity when none.
+   */
+  fvgEdge(side: Side, price: number): number {
+    const fvgs = this.fvgs;
+    if (fvgs === null) return side === 'bullish' ? -Infinity : Infinity;
+    return side === 'bullish' ? fvgs.bullish.farthestEdge(price) : fvgs.bearish.farthestEdge(price);
+  }
+
   /** Candles since the last sweep of `side`: 0 = the last candle was one; Infinity when none. */
   barsSinceSweep(side: Side): number {
     const sw = this.sweepDet;
