@@ -112,6 +112,17 @@ describe('order placement under faults', () => {
     await assertStopsOnEveryPosition(ex);
   });
 
+  it('T12 the private subscription is acknowledged before subscribe resolves (slow auth): no execution pushed right after is lost', async () => {
+    const { fake, ex, exec } = await setup();
+    fake.faults.delayWsAuth(300);
+    await ex.subscribe(['BTCUSDT'], '1m', (e) => exec.onEvent(e));
+    fake.state.partialFills = { fraction: 1, parts: 3 };
+    const { record } = await exec.place({ ...entry, qty: 0.03 });
+    // Only the stream can deliver them here: nothing re-reads executions after the subscription.
+    await until(() => exec.fills(record.order_link_id).length === 3, 'three fills on the stream');
+    expect(exec.fills(record.order_link_id).reduce((s, f) => s + f.qty, 0)).toBeCloseTo(0.03, 12);
+  });
+
   it('T16 a market order cut short by the slippage band keeps its partial fill and is not re-sent', async () => {
     const { fake, ex, exec } = await setup();
     fake.state.partialFills = { fraction: 0.5, parts: 1 };

@@ -30,6 +30,8 @@ export interface FakeFaults {
   restart(): void;
   /** The next `n` lookups by orderLinkId (realtime or history) answer "no such order" (Bybit's visibility lag). */
   hideLookups(n: number): void;
+  /** The private socket answers `op:auth` only after `ms` (a slow gateway; subscriptions wait for it). */
+  delayWsAuth(ms: number): void;
   /** While on, every new WebSocket of that kind is closed right after it opens (a reconnect storm). */
   stormWs(kind: 'public' | 'private', on: boolean): void;
 }
@@ -62,6 +64,7 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
   const sockets = new Set<Socket>();
   const conns = new Set<Conn>();
   let hiddenLookups = 0;
+  let authDelayMs = 0;
   const storm = new Set<'public' | 'private'>();
   const wsConnections: { kind: 'public' | 'private'; at: number }[] = [];
   const hidden = (q: Record<string, string>) => Boolean(q.orderLinkId) && hiddenLookups > 0 && hiddenLookups-- > 0;
@@ -299,8 +302,12 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
       } else if (m.op === 'auth') {
         const [k, expires, sig] = (m.args ?? []) as [string, number, string];
         const good = k === key && Number(expires) > Date.now() && sig === createHmac('sha256', secret).update(`GET/realtime${expires}`).digest('hex');
-        conn.authed = good;
-        wsSend(conn, { ...base, success: good, ret_msg: good ? '' : 'Invalid sign', op: 'auth' });
+        const answer = () => {
+          conn.authed = good;
+          wsSend(conn, { ...base, success: good, ret_msg: good ? '' : 'Invalid sign', op: 'auth' });
+        };
+        if (authDelayMs > 0) setTimeout(answer, authDelayMs);
+        else answer();
       } else if (m.op === 'subscribe') {
         const topics = (m.args ?? []).map(String);
         const isPrivate = topics.some((t) => !t.includes('.'));
@@ -347,6 +354,7 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
     dropWs(kind) { for (const c of [...conns]) if (!kind || c.kind === kind) c.ws.terminate(); },
     stallWs(kind) { for (const c of conns) if (!kind || c.kind === kind) c.stalled = true; },
     hideLookups(n) { hiddenLookups = n; },
+    delayWsAuth(ms) { authDelayMs = ms; },
     stormWs(kind, on) { if (on) storm.add(kind); else storm.delete(kind); },
     restart() {
       for (const c of [...conns]) c.ws.terminate();
