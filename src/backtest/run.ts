@@ -157,8 +157,8 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     for (let j = 0; j < stepN; j++) {
       const symbol = symbols[stepSym[j]];
       const { fills, funding } = broker.processCandle(symbol, stepCandle[j], baseMs);
-      for (const f of funding) session.onFunding(f.symbol, f.amount);
-      for (const f of fills) session.onFill(f);
+      for (let f = 0; f < funding.length; f++) session.onFunding(funding[f].symbol, funding[f].amount);
+      for (let f = 0; f < fills.length; f++) session.onFill(fills[f]);
     }
     // A trade closed by this candle's fills is known before the candle closes, as in the live runtime
     // (fills are handled before the candle that follows): the recent win rates of a signal on this
@@ -179,8 +179,8 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     }
     const stepOut = session.endStep(t + baseMs);
     const out = early ? { commands: [...early.commands, ...stepOut.commands], events: [...early.events, ...stepOut.events] } : stepOut;
-    record(out.events);
-    for (const cmd of out.commands) applyCommand(broker, cmd, t + baseMs);
+    if (out.events.length) record(out.events);
+    for (let m = 0; m < out.commands.length; m++) applyCommand(broker, out.commands[m], t + baseMs);
     done += stepN;
     if (t < from) from = t;
     to = t + baseMs;
