@@ -90,15 +90,15 @@ export function parseCandleCsv(buf: Uint8Array, opts: ParseOptions): CandleSerie
   if (header !== CSV_HEADER) fail(`header is "${header.slice(0, 80)}" but must be "${CSV_HEADER}"`);
   p = headerEnd + 1;
 
-  // ---- capacity: one row per remaining line ----
-  let lines = 1;
-  for (let i = buf.indexOf(LF, p); i !== -1 && i < end; i = buf.indexOf(LF, i + 1)) lines++;
-  const ts = new Float64Array(lines);
-  const open = new Float64Array(lines);
-  const high = new Float64Array(lines);
-  const low = new Float64Array(lines);
-  const close = new Float64Array(lines);
-  const volume = new Float64Array(lines);
+  // ---- capacity: estimated from the first row (counting every line first cost a pass over the
+  // whole file); doubled in the rare case the rows turn out shorter ----
+  let cap = initialCapacity(buf, p, end);
+  let ts = new Float64Array(cap);
+  let open = new Float64Array(cap);
+  let high = new Float64Array(cap);
+  let low = new Float64Array(cap);
+  let close = new Float64Array(cap);
+  let volume = new Float64Array(cap);
 
   const tf = opts.tf;
   const tfMs = tf === undefined ? 0 : TF_MS[tf];
@@ -189,6 +189,15 @@ export function parseCandleCsv(buf: Uint8Array, opts: ParseOptions): CandleSerie
       fail(`low ${f[3]} is above ${FIELD_NAMES[k]} ${f[k]} (low must be <= min(open, close))`);
     }
 
+    if (n === cap) {
+      cap *= 2;
+      ts = grown(ts, cap);
+      open = grown(open, cap);
+      high = grown(high, cap);
+      low = grown(low, cap);
+      close = grown(close, cap);
+      volume = grown(volume, cap);
+    }
     ts[n] = t;
     open[n] = o;
     high[n] = h;
@@ -214,6 +223,19 @@ export function parseCandleCsv(buf: Uint8Array, opts: ParseOptions): CandleSerie
     close: close.subarray(0, n),
     volume: volume.subarray(0, n),
   };
+}
+
+/** Rows expected after `p`: the bytes left over the first row's length, with a quarter of slack. */
+function initialCapacity(buf: Uint8Array, p: number, end: number): number {
+  const first = buf.indexOf(LF, p);
+  const rowBytes = first === -1 || first >= end ? end - p : first - p + 1;
+  return Math.max(16, Math.ceil((end - p) / Math.max(12, rowBytes * 0.75)));
+}
+
+function grown(a: Float64Array<ArrayBuffer>, cap: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(cap);
+  b.set(a);
+  return b;
 }
 
 /**

@@ -48,7 +48,12 @@ export function readCandleBytes(path: string): Buffer {
     throw new DataError(`${path}: name ends in .gz but the content is not gzip`);
   }
   try {
-    return gunzipSync(raw, { chunkSize: 1 << 16 }); // 64 KiB chunks: ~20 % faster than the 16 KiB default
+    // One output chunk of the size the gzip trailer states (ISIZE, the size mod 2^32) saves the
+    // chunk-by-chunk growth; a trailer that looks wrong (multi-member, > 4 GiB, corrupt) falls back to
+    // 64 KiB chunks, still ~20 % faster than the 16 KiB default. Either way the output is the same.
+    const isize = raw.length >= 18 ? raw.readUInt32LE(raw.length - 4) : 0; // 18 bytes: the smallest gzip
+    const plausible = isize > 0 && isize < raw.length * 64;
+    return gunzipSync(raw, { chunkSize: plausible ? Math.max(64, isize + 1) : 1 << 16 });
   } catch (e) {
     throw new DataError(`${path}: corrupt gzip data (${(e as Error).message})`);
   }

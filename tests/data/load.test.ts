@@ -1,5 +1,5 @@
-import { readFileSync, renameSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCandleFile, parseCandleCsv, sliceSeries } from '../../src/data/load.js';
@@ -67,6 +67,28 @@ describe('loader input forms', () => {
       expect(Array.from(s.close)).toEqual([1.75, 1.72]);
       expect(Array.from(s.volume)).toEqual([10, 0]);
     }
+  });
+
+  it('keeps every row when later rows are much shorter than the first (the row estimate grows)', () => {
+    const lines = ['ts,open,high,low,close,volume', '60000,12345.678901,12345.678901,12345.678901,12345.678901,98765.4321'];
+    for (let i = 2; i <= 500; i++) lines.push(`${i * 60000},1,1,1,1,${i}`);
+    const s = parseCandleCsv(Buffer.from(lines.join('\n') + '\n'), { file: 'x.csv', symbol: 'X', tf: '1m' });
+    expect(s.length).toBe(500);
+    expect(s.ts[499]).toBe(500 * 60000);
+    expect(s.volume[499]).toBe(500);
+    expect(s.open[0]).toBe(12345.678901);
+    expect(Array.from(s.volume.subarray(1, 4))).toEqual([2, 3, 4]);
+  });
+
+  it('a multi-member gzip (its trailer gives only the last member\'s size) still gunzips completely', () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `${(i + 1) * 60000},1.5,2,1,1.75,${i}`);
+    const head = 'ts,open,high,low,close,volume\n' + rows.slice(0, 290).join('\n') + '\n';
+    const tail = rows.slice(290).join('\n') + '\n';
+    const path = sc.write('MULTI-1m.csv', '').replace('.csv', '.csv.gz');
+    writeFileSync(path, Buffer.concat([gzipSync(Buffer.from(head)), gzipSync(Buffer.from(tail))]));
+    const s = loadCandleFile(path);
+    expect(s.length).toBe(300);
+    expect(s.volume[299]).toBe(299);
   });
 
   it('accepts scientific notation and long mantissas through Number()', () => {
