@@ -4,7 +4,6 @@
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { loadDataSources } from '../../data/load.js';
 import { runBacktest, type BacktestResult } from '../../backtest/run.js';
 import { buildSummary, mlSummary } from '../../backtest/summary.js';
@@ -93,8 +92,10 @@ export async function backtestCommand(opts: BacktestCliOptions, extra: {
   const scoring: MlSignalScoring | undefined = wantsFeatures && series.length
     ? mlScoringFor({ params: cfg.params, coins: () => coins, baseTf: series[0].tf }, model)
     : undefined;
-  const bar = !opts.quiet && process.stderr.isTTY
-    ? new cliProgress.SingleBar({ format: 'backtest [{bar}] {percentage}% | {value}/{total} candles | eta {eta}s', stream: process.stderr }, cliProgress.Presets.shades_classic)
+  // The progress bar's module loads only for a terminal: a pipe or --quiet never needs it.
+  const progress = !opts.quiet && process.stderr.isTTY ? (await import('cli-progress')).default : null;
+  const bar = progress
+    ? new progress.SingleBar({ format: 'backtest [{bar}] {percentage}% | {value}/{total} candles | eta {eta}s', stream: process.stderr }, progress.Presets.shades_classic)
     : null;
   let started = false;
   let result: BacktestResult;
