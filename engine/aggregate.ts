@@ -71,8 +71,12 @@ export class Aggregator {
    */
   push(c: Candle): Candle | null {
     const ts = c.ts;
-    if (!(ts > this.lastTs)) throw new Error(`aggregator ${this.baseTf}->${this.targetTf}: candle ${ts} is not after ${this.lastTs}`);
-    if (!(ts - floorTo(ts, this.baseMs) === 0)) throw new Error(`aggregator ${this.baseTf}->${this.targetTf}: candle ${ts} is not aligned to ${this.baseTf}`);
+    const lastTs = this.lastTs;
+    if (!(ts > lastTs)) throw new Error(`aggregator ${this.baseTf}->${this.targetTf}: candle ${ts} is not after ${lastTs}`);
+    // The candle right after an aligned one is aligned; only a jump (a gap, the first candle) needs the check.
+    if (ts !== lastTs + this.baseMs && !(ts - floorTo(ts, this.baseMs) === 0)) {
+      throw new Error(`aggregator ${this.baseTf}->${this.targetTf}: candle ${ts} is not aligned to ${this.baseTf}`);
+    }
     this.lastTs = ts;
     this.pending = null;
 

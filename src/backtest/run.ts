@@ -135,6 +135,8 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   // candle time: no per-candle wrapper objects).
   const stepSym = new Int32Array(series.length);
   const stepCandle: Candle[] = [];
+  /** lastClose's entries by series index (the same objects, without a map lookup per candle). */
+  const lastBySeries: ({ price: number; time: number } | undefined)[] = new Array(series.length).fill(undefined);
   let stepN = 0;
   for (;;) {
     let t = Infinity;
@@ -171,11 +173,11 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       const c = stepCandle[j];
       ml?.observe(symbol, c);
       session.onCandle(symbol, c);
-      const last = lastClose.get(symbol);
+      const last = lastBySeries[stepSym[j]];
       if (last) {
         last.price = c.close;
         last.time = t + baseMs;
-      } else lastClose.set(symbol, { price: c.close, time: t + baseMs });
+      } else lastClose.set(symbol, (lastBySeries[stepSym[j]] = { price: c.close, time: t + baseMs }));
     }
     const stepOut = session.endStep(t + baseMs);
     const out = early ? { commands: [...early.commands, ...stepOut.commands], events: [...early.events, ...stepOut.events] } : stepOut;
