@@ -315,7 +315,7 @@ export class TradingSession {
    * Takes over a position found on the exchange at start-up (reconciliation): it is managed like
    * any trade from here on (stop moves, time exit), with its current stop and target.
    */
-  adoptPosition(p: { symbol: string; direction: Direction; qty: number; entryPrice: number; leverage: number; stopLoss: number; takeProfit: number | null; time: number; initialStop?: number }): void {
+  adoptPosition(p: { symbol: string; direction: Direction; qty: number; entryPrice: number; leverage: number; stopLoss: number; takeProfit: number | null; time: number; initialStop?: number; /** Entry fees already paid (a trade resumed after a restart). */ fees?: number }): void {
     if (this.trades.has(p.symbol)) return;
     const sign = p.direction === 'long' ? 1 : -1;
     // A stop already moved into profit (break-even / trailing before a restart) cannot be the
@@ -335,7 +335,7 @@ export class TradingSession {
     const t: LiveTrade = {
       id: `T-${p.symbol}-adopted-${p.time}`, signal, symbol: p.symbol, direction: p.direction, leverage: p.leverage,
       targetQty: p.qty, qty: p.qty, entryCost: p.qty * p.entryPrice, entryTime: p.time, orderTypes: new Set(['market']),
-      fees: 0, funding: 0, exitQty: 0, exitCost: 0, exitTime: 0, entryOrderId: null, entryPhase: 'done', entrySeq: 0,
+      fees: p.fees ?? 0, funding: 0, exitQty: 0, exitCost: 0, exitTime: 0, entryOrderId: null, entryPhase: 'done', entrySeq: 0,
       deadline: p.time, closing: null, closeSeq: 0,
       manager: new TradeManager({
         direction: p.direction, entryPrice: p.entryPrice, entryTime: p.time, takeProfit: tp, stopLoss: initialStop,

@@ -444,6 +444,8 @@ export class Runtime {
         symbol: p.symbol, direction: p.direction, qty: p.size, entryPrice: p.entryPrice, leverage: row?.leverage ?? (p.leverage || 1),
         stopLoss: stop, takeProfit: p.takeProfit ?? row?.take_profit_price ?? null, time: row ? row.entry_time.getTime() : this.clock(),
         initialStop: row?.stop_loss_price,
+        // The entry fills' fees were paid before the restart; the trade's PnL must still carry them.
+        fees: row ? entryFees(fills, p.symbol, p.direction, row.entry_time.getTime()) : 0,
       });
       const adopted = this.session.openTrades().get(p.symbol);
       if (row && adopted) this.resumed.set(adopted.id, row);
@@ -553,6 +555,14 @@ export class Runtime {
     // Bounded: with the database down the journal keeps the rest for the next start.
     await this.opts.store?.flush(this.opts.storeFlushTimeoutMs ?? 10_000).catch(() => undefined);
   }
+}
+
+/** Fees of the fills that opened a position (same side as the position, from its entry on). */
+function entryFees(fills: Fill[], symbol: string, direction: 'long' | 'short', since: number): number {
+  const side = direction === 'long' ? 'Buy' : 'Sell';
+  let fees = 0;
+  for (const f of fills) if (f.symbol === symbol && f.side === side && !f.reduceOnly && f.time >= since - 60_000) fees += f.fee;
+  return fees;
 }
 
 function toVenueFill(f: Fill): VenueFill {

@@ -179,6 +179,13 @@ describe('restart in the middle of a trade (runtime, real store, fake Bybit)', (
     expect(after.session!.qty).toBe(entry.cumExecQty);
     await finishAfterRestart(fake, rt2, store2, published2, tradeRowId);
     expect(published2.filter((e) => e.type === 'error')).toEqual([]);
+    // Net PnL carries every fee the exchange charged, also the entry's, paid before the restart.
+    const [row] = await store2.tradesBetween(new Date(0), new Date(Date.now() + 86_400_000), MODE);
+    const all = fake.state.executions.filter((e) => e.symbol === 'BTCUSDT');
+    const signed = (e: (typeof all)[number]) => (e.side === 'Sell' ? 1 : -1) * e.execPrice * e.execQty;
+    const fees = all.reduce((a, e) => a + e.execFee, 0);
+    expect(row.fees_usd).toBeCloseTo(fees, 6);
+    expect(row.pnl_usd).toBeCloseTo(all.reduce((a, e) => a + signed(e), 0) - fees, 6);
   });
 
   it('a fill made while the process was down is in the adopted position and is not applied again when the stream re-delivers it', async () => {
