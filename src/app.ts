@@ -16,6 +16,7 @@ import { CoinUniverse } from './runtime/universe.js';
 import { healthOf, standbyHealth, startHealthServer } from './runtime/health.js';
 import { openStore } from './storage/open.js';
 import type { Store } from './storage/store.js';
+import { sleep as pause } from '../bot/backoff.js';
 import { startTransports, type TransportOptions } from '../bot/index.js';
 import { scheduleDailyReport } from './ops/daily-report.js';
 import { dayStats, previousUtcDay } from './ops/daily-stats.js';
@@ -214,18 +215,4 @@ export async function startApp(o: AppOptions): Promise<App> {
     throw new StartAborted();
   }
   return app;
-}
-
-/** Waits `ms`, or less when the start-up is cancelled. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
