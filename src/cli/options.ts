@@ -1,7 +1,8 @@
 // Option parsers shared by the subcommands.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { UserError } from './errors.js';
 import type { Timeframe } from '../../engine/timeframe.js';
+import type { DataSelection } from '../data/load.js';
 
 export function parseIsoTime(v: string): number {
   const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
@@ -29,4 +30,30 @@ export function parseBase(v: string | undefined): Timeframe | undefined {
   if (v === undefined) return undefined;
   if (v !== '1m' && v !== '5m') throw new UserError(`--base ${v}: the base timeframe must be 1m or 5m`);
   return v;
+}
+
+/** What --data, --symbols, --base, --from and --to parse to. */
+export interface DataOptions {
+  data: string[];
+  symbols?: string[];
+  base?: string;
+  from?: number;
+  to?: number;
+}
+
+/** The candle-data and config options shared by `backtest` and `replay` (same names, same meaning). */
+export function withDataOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--data <paths...>', 'data folder(s) or candle files (<SYMBOL>-<TF>.csv[.gz])')
+    .option('--symbols <list>', 'comma-separated symbols (default: every symbol found)', parseSymbols)
+    .option('--base <tf>', 'base timeframe of the files to use (1m or 5m; default: the finest present)')
+    .option('--from <iso>', 'start (candle open time, UTC)', parseIsoTime)
+    .option('--to <iso>', 'end (exclusive, UTC)', parseIsoTime)
+    .option('--config <file>', 'JSON config file with params and coins')
+    .option('--set <key=value>', 'override a parameter, e.g. risk_per_trade_percent=0.5 or BTCUSDT.min_confidence=85 (repeatable)', collect, []);
+}
+
+/** The data selection the options ask for. */
+export function dataSelection(o: DataOptions): DataSelection {
+  return { symbols: o.symbols, from: o.from, to: o.to, baseTf: parseBase(o.base) };
 }

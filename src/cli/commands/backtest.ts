@@ -16,15 +16,10 @@ import { tradesCsv, signalsCsv } from '../../backtest/csv.js';
 import { renderReport } from '../../backtest/report.js';
 import { buildRunConfig } from '../../config/overrides.js';
 import { coinConfig } from '../../../engine/params.js';
-import { collect, parseBase, parseIsoTime, parseSymbols } from '../options.js';
+import { dataSelection, withDataOptions, type DataOptions } from '../options.js';
 import type { CandleSeries } from '../../../engine/types.js';
 
-export interface BacktestCliOptions {
-  data: string[];
-  symbols?: string[];
-  base?: string;
-  from?: number;
-  to?: number;
+export interface BacktestCliOptions extends DataOptions {
   config?: string;
   set: string[];
   out: string;
@@ -52,16 +47,9 @@ function mlSettings(opts: BacktestCliOptions, env: NodeJS.ProcessEnv): { path: s
 }
 
 export function registerBacktestCommand(program: Command): Command {
-  return program
+  return withDataOptions(program
     .command('backtest')
-    .description('backtest the strategy on historical candles (1m or 5m base) across several coins')
-    .requiredOption('--data <paths...>', 'data folder(s) or candle files (<SYMBOL>-<TF>.csv[.gz])')
-    .option('--symbols <list>', 'comma-separated symbols (default: every symbol found)', parseSymbols)
-    .option('--base <tf>', 'base timeframe of the files to use (1m or 5m; default: the finest present)')
-    .option('--from <iso>', 'start (candle open time, UTC)', parseIsoTime)
-    .option('--to <iso>', 'end (exclusive, UTC)', parseIsoTime)
-    .option('--config <file>', 'JSON config file with params and coins')
-    .option('--set <key=value>', 'override a parameter, e.g. risk_per_trade_percent=0.5 or BTCUSDT.min_confidence=85 (repeatable)', collect, [])
+    .description('backtest the strategy on historical candles (1m or 5m base) across several coins'))
     .requiredOption('--out <dir>', 'output folder')
     .option('--no-report', 'skip report.html')
     .option('--quiet', 'no progress bar and no summary on stdout')
@@ -81,7 +69,7 @@ export async function backtestCommand(opts: BacktestCliOptions, extra: {
   after?: (r: BacktestResult, series: CandleSeries[]) => Promise<void> | void;
 } = {}) {
   const cfg = buildRunConfig({ configFile: opts.config, set: opts.set });
-  const series = loadDataSources(opts.data, { symbols: opts.symbols, from: opts.from, to: opts.to, baseTf: parseBase(opts.base) });
+  const series = loadDataSources(opts.data, dataSelection(opts));
   const coins = Object.fromEntries(series.map((s) => [s.symbol, coinConfig(s.symbol, cfg.coins)]));
   const ml = mlSettings(opts, process.env);
   // The store clients (pg, Supabase, PGlite) and env validation load only with --store: a plain

@@ -8,15 +8,10 @@ import { loadDataSources } from '../../data/load.js';
 import { startApp } from '../../app.js';
 import { tradesCsv } from '../../backtest/csv.js';
 import type { TradeResult } from '../../../engine/session.js';
-import { collect, parseBase, parseIsoTime, parsePositive, parseSymbols } from '../options.js';
+import { dataSelection, parsePositive, withDataOptions, type DataOptions } from '../options.js';
 import { runUntilSignal } from './run.js';
 
-interface ReplayOptions {
-  data: string[];
-  symbols?: string[];
-  base?: string;
-  from?: number;
-  to?: number;
+interface ReplayOptions extends DataOptions {
   speed: number;
   config?: string;
   set: string[];
@@ -27,17 +22,10 @@ interface ReplayOptions {
 }
 
 export function registerReplayCommand(program: Command): void {
-  program
+  withDataOptions(program
     .command('replay')
-    .description('run the live runtime on recorded candles (paper fills) at N× speed')
-    .requiredOption('--data <paths...>', 'data folder(s) or candle files')
-    .option('--symbols <list>', 'comma-separated symbols', parseSymbols)
-    .option('--base <tf>', 'base timeframe of the files to use (1m or 5m; default: the finest present)')
-    .option('--from <iso>', 'start (UTC)', parseIsoTime)
-    .option('--to <iso>', 'end (exclusive, UTC)', parseIsoTime)
+    .description('run the live runtime on recorded candles (paper fills) at N× speed'))
     .option('--speed <n>', 'speed multiple of real time; 0 = as fast as possible', parsePositive, 0)
-    .option('--config <file>', 'JSON config file with params and coins')
-    .option('--set <key=value>', 'override an engine parameter (repeatable)', collect, [])
     .option('--out <dir>', 'write trades.csv of the replay here')
     .option('--hold', 'keep running (health, chat) after the data ends, until SIGTERM')
     .option('--model <path>', 'score signals with this model.onnx (model.json beside it); default MODEL_PATH')
@@ -49,7 +37,7 @@ export function registerReplayCommand(program: Command): void {
         ...(opts.mlMinConfidence !== undefined ? { ML_MIN_CONFIDENCE: opts.mlMinConfidence } : {}),
       });
       const cfg = buildRunConfig({ configFile: opts.config ?? env.CONFIG_FILE, set: opts.set });
-      const series = loadDataSources(opts.data, { symbols: opts.symbols, from: opts.from, to: opts.to, baseTf: parseBase(opts.base) });
+      const series = loadDataSources(opts.data, dataSelection(opts));
       const trades: TradeResult[] = [];
       await runUntilSignal(async (signal) => {
         const app = await startApp({ env, cfg, replay: { series, speed: opts.speed }, hold: opts.hold, modelPath: opts.model, signal });
