@@ -96,6 +96,12 @@ export interface RecoveryReport {
   neverSent: OrderRecord[];
   /** Rows the journal thought open but the exchange does not know at all: marked cancelled. */
   vanished: OrderRecord[];
+  /**
+   * Rows whose send had an unknown outcome and that no lookup shows yet: they were sent, so
+   * absence may be Bybit's visibility lag. Left 'unknown' (still open in the journal) for the
+   * next reconciliation; a fill arriving later is still taken by its orderLinkId.
+   */
+  unresolved: OrderRecord[];
 }
 
 export interface PlacedOrder {
@@ -122,8 +128,12 @@ export interface HybridEntryRequest {
 }
 
 export interface HybridEntryResult {
-  /** filled: whole qty; partial: some filled, remainder not chased; entry_missed: nothing filled. */
-  outcome: 'filled' | 'partial' | 'entry_missed';
+  /**
+   * filled: whole qty; partial: some filled, remainder not chased; entry_missed: nothing filled;
+   * unknown: the limit's final state could not be read after the cancel, so nothing was chased
+   * (it may have filled unseen) and the position must be reconciled from the exchange.
+   */
+  outcome: 'filled' | 'partial' | 'entry_missed' | 'unknown';
   filledQty: number;
   avgPrice: number | null;
   /** 'limit' when only the limit filled, else 'market' (the chase took part). */
@@ -248,7 +258,7 @@ export class OrderExecutor {
           if (err.outcome === 'duplicate') {
             // The id is taken but not visible yet: it exists; reconciliation will pick it up.
             await this.setStatus(rec, 'unknown');
-            throw err;
+            throw new ExchangeError(err.retCode, `order ${order.orderLinkId} was received (${err.retMsg}) but is not visible yet: state unknown until reconciled`, err.endpoint, 'unknown');
           }
           if (sends >= this.maxSends) {
             await this.setStatus(rec, 'unknown');
@@ -349,12 +359,13 @@ export class OrderExecutor {
   /**
    * After a restart: takes the journal's unfinished rows back into memory and asks the exchange
    * about each by orderLinkId. Known there → adopted with its current state; an intent the
-   * exchange never saw → rejected (it was never sent, and nothing is sent now); an order the
-   * journal thought live that the exchange does not know → cancelled. Throws when the exchange
+   * exchange never saw → rejected (it was never sent, and nothing is sent now); a sent order whose
+   * outcome was unknown and that is still invisible → left unknown (unresolved, maybe Bybit's lag);
+   * an order the journal thought live that the exchange does not know → cancelled. Throws when the exchange
    * cannot be asked (state unknown: do not trade on it).
    */
   async recoverOrders(rows: OrderRecord[], opts: { lookupAttempts?: number } = {}): Promise<RecoveryReport> {
-    const report: RecoveryReport = { adopted: [], neverSent: [], vanished: [] };
+    const report: RecoveryReport = { adopted: [], neverSent: [], vanished: [], unresolved: [] };
     for (const row of rows) {
       const rec: OrderRecord = { ...row };
       this.records.set(rec.order_link_id, rec);
@@ -367,7 +378,10 @@ export class OrderExecutor {
         await this.apply(rec, found);
         report.adopted.push(rec);
         this.log.info({ orderLinkId: rec.order_link_id, status: rec.status, filledQty: rec.filled_qty }, 'recovery: journal order found on the exchange; adopted');
-      } else if (rec.status === 'intent' || rec.status === 'unknown') {
+      } else if (rec.status === 'unknown') {
+        report.unresolved.push(rec);
+        this.log.warn({ orderLinkId: rec.order_link_id, symbol: rec.symbol }, 'recovery: order sent with an unknown outcome is still not visible; left unknown for reconciliation, not re-sent');
+      } else if (rec.status === 'intent') {
         await this.setStatus(rec, 'rejected');
         report.neverSent.push(rec);
         this.log.warn({ orderLinkId: rec.order_link_id, symbol: rec.symbol }, 'recovery: intent never reached the exchange; marked failed (never sent), not re-sent');
@@ -408,10 +422,20 @@ export class OrderExecutor {
       await this.sleep(Math.min(this.pollMs, Math.max(1, deadline - this.now())));
       filled = await this.refreshFilled(r.symbol, link);
     }
+    let settled = true;
     if (filled < r.qty - 1e-12) {
       await this.ex.cancelOrder(r.symbol, link);
       // A fill may race the cancel: read the final state before deciding anything.
-      filled = await this.refreshFilled(r.symbol, link);
+      const found = await this.lookup(r.symbol, link);
+      const final = found && found !== 'unreachable' ? found : undefined;
+      if (final) await this.apply(limit.record, final);
+      filled = this.filledQty(link, final);
+      // Not visible (Bybit's lag) or still open: it may have filled unseen, so a chase could double it.
+      settled = final !== undefined && final.status !== 'new' && final.status !== 'partially_filled';
+    }
+    if (!settled && filled < r.qty - 1e-12) {
+      this.log.warn({ symbol: r.symbol, orderLinkId: link, knownFilled: filled }, 'limit entry: final state not visible after the cancel; not chasing, reconcile the position');
+      return { outcome: 'unknown', filledQty: filled, avgPrice: this.avgPrice([link]), entryOrderType: 'limit', orders };
     }
     let entryOrderType: 'limit' | 'market' = 'limit';
     const remainder = r.qty - filled;

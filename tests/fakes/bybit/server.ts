@@ -32,6 +32,12 @@ export interface FakeFaults {
   hideLookups(n: number): void;
   /** The private socket answers `op:auth` only after `ms` (a slow gateway; subscriptions wait for it). */
   delayWsAuth(ms: number): void;
+  /**
+   * The next `n` cancels of an open order lose the race to a fill (T15): the rest fills, Bybit
+   * pushes a second `Filled` order message carrying the failed cancel (cancelType CancelByUser,
+   * rejectReason EC_OrigClOrdIDDoesNotExist) and the cancel answers 110001.
+   */
+  fillBeforeCancel(n?: number): void;
   /** While on, every new WebSocket of that kind is closed right after it opens (a reconnect storm). */
   stormWs(kind: 'public' | 'private', on: boolean): void;
 }
@@ -65,6 +71,7 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
   const conns = new Set<Conn>();
   let hiddenLookups = 0;
   let authDelayMs = 0;
+  let cancelRacesLeft = 0;
   const storm = new Set<'public' | 'private'>();
   const wsConnections: { kind: 'public' | 'private'; at: number }[] = [];
   const hidden = (q: Record<string, string>) => Boolean(q.orderLinkId) && hiddenLookups > 0 && hiddenLookups-- > 0;
@@ -181,6 +188,11 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
       case '/v5/order/create': return createOrder(b);
       case '/v5/order/cancel': {
         const o = state.findOrder(b.orderLinkId as string | undefined, b.orderId as string | undefined);
+        if (o && isOpen(o) && cancelRacesLeft > 0) {
+          cancelRacesLeft--;
+          state.fill(o, o.qty - o.cumExecQty, o.price, true);
+          pushPrivate('order', [{ category: 'linear', ...orderJson(o), cancelType: 'CancelByUser', rejectReason: 'EC_OrigClOrdIDDoesNotExist' }]);
+        }
         if (!o || !isOpen(o)) return err(110001, 'Order does not exist.');
         state.cancel(o);
         return ok({ orderId: o.orderId, orderLinkId: o.orderLinkId });
@@ -355,6 +367,7 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
     stallWs(kind) { for (const c of conns) if (!kind || c.kind === kind) c.stalled = true; },
     hideLookups(n) { hiddenLookups = n; },
     delayWsAuth(ms) { authDelayMs = ms; },
+    fillBeforeCancel(n = 1) { cancelRacesLeft = n; },
     stormWs(kind, on) { if (on) storm.add(kind); else storm.delete(kind); },
     restart() {
       for (const c of [...conns]) c.ws.terminate();
