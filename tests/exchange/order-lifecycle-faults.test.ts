@@ -34,7 +34,6 @@ async function setup(o: { stream?: boolean; lookupAttempts?: number; maxSends?: 
 const creates = (fake: FakeBybit) => fake.requests.filter((r) => r.path === '/v5/order/create');
 const lookups = (fake: FakeBybit, path: 'realtime' | 'history', link: string) => fake.requests.filter((r) => r.path === `/v5/order/${path}` && r.query.includes(link));
 const warnings = (logs: LogLine[]) => logs.filter((l) => l.level >= 40).map((l) => l.msg);
-// A long entry resting below the market (60 000), its stop and target on the position (tpslMode Full).
 /** An executor whose clock only moves when it sleeps; `onSleep` scripts what happens meanwhile. */
 function clockedExecutor(ex: BybitExchange, onSleep: () => void, logger?: Logger): OrderExecutor {
   let t = 1_700_000_000_000;
@@ -46,6 +45,7 @@ const hybrid = {
   symbol: 'BTCUSDT', direction: 'long' as const, qty: 0.01, signalPrice: 60_000, takeProfit: 61_200, stopLoss: 59_400, targetDistance: 1_200,
   limitOffset: 0.001, limitTimeoutSeconds: 120, chaseMaxTargetFraction: 0.25,
 };
+// A long entry resting below the market (60 000), its stop and target on the position (tpslMode Full).
 const limitEntry = { symbol: 'BTCUSDT', side: 'Buy' as const, type: 'limit' as const, qty: 0.01, price: 59_900, takeProfit: 61_200, stopLoss: 59_400, purpose: 'entry' as const };
 
 describe('T14 partial fill, then cancelled', () => {
@@ -179,6 +179,7 @@ describe('T18 accepted but not visible for a while', () => {
     expect(exec.record(link)).toMatchObject({ status: 'filled', filled_qty: 0.01 });
     expect(journal.statuses(link)).toEqual(['intent', 'unknown', 'new', 'filled']);
   });
+
   it('T18 after a restart: a sent order still invisible stays unknown (not marked never-sent); an intent invisible for K-1 lookups is adopted', async () => {
     const { fake, ex } = await setup({ stream: false });
     // The previous process sent both; they rest on the exchange.
