@@ -247,13 +247,18 @@ export class OrderExecutor {
         if (err instanceof ExchangeError && (err.outcome === 'unknown' || err.outcome === 'duplicate')) {
           this.log.warn({ orderLinkId: order.orderLinkId, retCode: err.retCode, retMsg: err.retMsg, outcome: err.outcome }, 'order outcome unknown; looking it up');
           const found = await this.lookup(order.symbol, order.orderLinkId);
+          if (found && found !== 'unreachable') {
+            await this.apply(rec, found);
+            return found;
+          }
+          // The private stream showed it while REST lookups lag behind: it exists; adopt what the stream said.
+          if (rec.exchange_order_id) {
+            this.log.info({ orderLinkId: order.orderLinkId, status: rec.status }, 'order not visible by lookup yet but seen on the stream; adopted');
+            return stateOf(rec);
+          }
           if (found === 'unreachable') {
             await this.setStatus(rec, 'unknown');
             throw new ExchangeError(err.retCode, `order ${order.orderLinkId} state unknown: exchange unreachable for lookup (${err.retMsg})`, err.endpoint, 'unknown');
-          }
-          if (found) {
-            await this.apply(rec, found);
-            return found;
           }
           if (err.outcome === 'duplicate') {
             // The id is taken but not visible yet: it exists; reconciliation will pick it up.
@@ -531,4 +536,13 @@ export class OrderExecutor {
       this.log.error({ orderLinkId: rec.order_link_id, err: scrubError(err) }, 'store update failed; kept for retry');
     }
   }
+}
+
+/** An order's state as the executor last learned it (from the stream), for callers of place(). */
+function stateOf(rec: OrderRecord): OrderState {
+  return {
+    orderId: rec.exchange_order_id ?? '', orderLinkId: rec.order_link_id, symbol: rec.symbol, side: rec.side, type: rec.order_type,
+    status: rec.status === 'intent' || rec.status === 'unknown' ? 'new' : rec.status, qty: rec.qty, filledQty: rec.filled_qty,
+    avgPrice: rec.avg_price ?? 0, price: rec.price ?? 0, reduceOnly: rec.reduce_only, updatedAt: rec.updated_at.getTime(),
+  };
 }

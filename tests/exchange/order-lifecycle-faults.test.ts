@@ -180,6 +180,29 @@ describe('T18 accepted but not visible for a while', () => {
     expect(journal.statuses(link)).toEqual(['intent', 'unknown', 'new', 'filled']);
   });
 
+  it('T18 invisible to REST but shown by the private stream: adopted from the stream, not re-sent, never marked unknown', async () => {
+    const logs: LogLine[] = [];
+    const { fake, ex, close } = await fakeAndAdapter();
+    cleanup = close;
+    const journal = new MemoryJournal();
+    const events = collector();
+    let exec!: OrderExecutor;
+    await ex.subscribe(['BTCUSDT'], '1m', (e) => { events.onEvent(e); exec.onEvent(e); });
+    const streamed = () => events.of('order').some((e) => e.order.status === 'filled');
+    // The executor's back-off between lookups ends only once the stream has shown the order.
+    exec = new OrderExecutor({
+      exchange: ex, journal, lookupAttempts: 2, maxSends: 2, logger: pino({ level: 'info' }, { write: (l: string) => { logs.push(JSON.parse(l) as LogLine); } }),
+      sleep: () => until(streamed, 'the order on the private stream'),
+    });
+    fake.faults.rest('/v5/order/create', { kind: 'commit-then-status', status: 504 });
+    fake.faults.hideLookups(1_000);
+    const { record, state } = await exec.place({ ...limitEntry, type: 'market', price: undefined });
+    expect(creates(fake)).toHaveLength(1);
+    expect(state).toMatchObject({ status: 'filled', filledQty: 0.01, orderId: fake.state.orders[0].orderId });
+    expect(journal.statuses(record.order_link_id)).toEqual(['intent', 'new', 'filled']); // New then Filled, as the stream sent them
+    expect(logs.map((l) => l.msg)).toContain('order not visible by lookup yet but seen on the stream; adopted');
+  });
+
   it('T18 after a restart: a sent order still invisible stays unknown (not marked never-sent); an intent invisible for K-1 lookups is adopted', async () => {
     const { fake, ex } = await setup({ stream: false });
     // The previous process sent both; they rest on the exchange.
