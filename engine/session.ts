@@ -126,6 +126,8 @@ interface LiveTrade {
   manager: TradeManager | null;
   closing: ExitReason | null;
   closeSeq: number;
+  /** Exits made before this session adopted the trade (a manual partial close while the bot was down). */
+  closedBefore?: { qty: number; cost: number };
 }
 
 export interface StepOutput {
@@ -315,7 +317,15 @@ export class TradingSession {
    * Takes over a position found on the exchange at start-up (reconciliation): it is managed like
    * any trade from here on (stop moves, time exit), with its current stop and target.
    */
-  adoptPosition(p: { symbol: string; direction: Direction; qty: number; entryPrice: number; leverage: number; stopLoss: number; takeProfit: number | null; time: number; initialStop?: number; /** Entry fees already paid (a trade resumed after a restart). */ fees?: number }): void {
+  adoptPosition(p: {
+    symbol: string; direction: Direction; qty: number; entryPrice: number; leverage: number; stopLoss: number; takeProfit: number | null; time: number; initialStop?: number;
+    /** Entry fees already paid (a trade resumed after a restart). */ fees?: number;
+    /**
+     * Reduce fills of this trade made before the adoption (closed by hand while the bot was down):
+     * `qty` is what is still open; these count in the trade's PnL and fees. Equity already holds them.
+     */
+    exitsBefore?: { execId: string; qty: number; price: number; fee: number }[];
+  }): void {
     if (this.trades.has(p.symbol)) return;
     const sign = p.direction === 'long' ? 1 : -1;
     // A stop already moved into profit (break-even / trailing before a restart) cannot be the
@@ -344,6 +354,14 @@ export class TradingSession {
       }),
     };
     if (initialStop !== p.stopLoss) t.manager!.resumeStop(p.stopLoss);
+    for (const f of p.exitsBefore ?? []) {
+      if (this.seenExec.has(f.execId)) continue;
+      this.seenExec.add(f.execId);
+      t.closedBefore ??= { qty: 0, cost: 0 };
+      t.closedBefore.qty += f.qty;
+      t.closedBefore.cost += f.qty * f.price;
+      t.fees += f.fee;
+    }
     this.trades.set(p.symbol, t);
   }
 
@@ -520,18 +538,21 @@ export class TradingSession {
 
   private finish(t: LiveTrade): void {
     const entryPrice = t.entryCost / t.qty;
-    const exitPrice = t.exitCost / t.exitQty;
+    // A trade partly closed before it was adopted: the whole trade is its size and all its exits.
+    const before = t.closedBefore;
+    const qty = before ? t.qty + before.qty : t.qty;
+    const exitPrice = before ? (t.exitCost + before.cost) / (t.exitQty + before.qty) : t.exitCost / t.exitQty;
     const sign = t.direction === 'long' ? 1 : -1;
-    const gross = sign * (exitPrice - entryPrice) * t.qty;
+    const gross = sign * (exitPrice - entryPrice) * qty;
     const net = gross - t.fees - t.funding;
-    const margin = (entryPrice * t.qty) / t.leverage;
+    const margin = (entryPrice * qty) / t.leverage;
     const s = t.signal;
     const m = t.manager;
     const result: TradeResult = {
       id: t.id, signalId: s.id, symbol: t.symbol, direction: t.direction,
       entryTime: t.entryTime, entryPrice,
       entryOrderType: t.orderTypes.size > 1 ? 'mixed' : t.orderTypes.has('limit') ? 'limit' : 'market',
-      exitTime: t.exitTime, exitPrice, exitReason: t.closing ?? 'manual', qty: t.qty, leverage: t.leverage,
+      exitTime: t.exitTime, exitPrice, exitReason: t.closing ?? 'manual', qty, leverage: t.leverage,
       takeProfit: s.targets.takeProfit, stopLoss: m?.stop ?? s.targets.stopLoss, initialStop: s.targets.stopLoss,
       fees: t.fees, funding: t.funding, grossPnl: gross, netPnl: net, pnlPercent: margin > 0 ? (net / margin) * 100 : 0,
       confidence: s.confidence, mlProbability: s.mlProbability, factors: s.factors.map((f) => `${f.factor}:${f.points}`).join(' '),

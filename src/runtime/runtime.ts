@@ -446,6 +446,8 @@ export class Runtime {
         initialStop: row?.stop_loss_price,
         // The entry fills' fees were paid before the restart; the trade's PnL must still carry them.
         fees: row ? entryFees(fills, p.symbol, p.direction, row.entry_time.getTime()) : 0,
+        // Reductions made while the bot was down (by hand on Bybit) are part of the trade's PnL.
+        exitsBefore: row ? exitFills(fills, p.symbol, row.entry_time.getTime()) : [],
       });
       const adopted = this.session.openTrades().get(p.symbol);
       if (row && adopted) this.resumed.set(adopted.id, row);
@@ -468,27 +470,41 @@ export class Runtime {
     return stop;
   }
 
-  /** A trade the exchange no longer holds (stop or target hit while down): closed from its executions. */
+  /**
+   * A trade the exchange no longer holds (stop or target hit, or closed by hand, while down): closed
+   * from its executions. Net PnL = all exits vs the entry − every fee (entry and exits), as the
+   * exchange booked it; closed by a fill of no order of ours → 'manual'.
+   */
   private async closeOutTrade(t: TradeRecord, fills: ExchangeFill[]): Promise<void> {
-    const exits = fills.filter((f) => f.symbol === t.symbol && f.reduceOnly && f.time >= t.entry_time.getTime());
+    const exits = exitFills(fills, t.symbol, t.entry_time.getTime());
     const qty = exits.reduce((s, f) => s + f.qty, 0);
     const now = new Date(this.clock());
     let patch: Partial<TradeRecord> = { exit_time: now, exit_reason: 'reconciled' };
     if (qty > 0) {
       const price = exits.reduce((s, f) => s + f.qty * f.price, 0) / qty;
-      const fees = exits.reduce((s, f) => s + f.fee, 0);
+      const fees = entryFees(fills, t.symbol, t.direction, t.entry_time.getTime()) + exits.reduce((s, f) => s + f.fee, 0);
       const gross = (t.direction === 'long' ? 1 : -1) * (price - t.entry_price) * qty;
       const margin = (t.entry_price * qty) / (t.leverage || 1);
       const last = exits[exits.length - 1];
+      const reason = last.trigger === 'stop_loss' ? 'stop_loss' : last.trigger === 'take_profit' ? 'take_profit'
+        : (await this.isOwnOrder(last.orderLinkId)) ? 'reconciled' : 'manual';
       patch = {
-        exit_time: new Date(last.time), exit_price: price, fees_usd: (t.fees_usd ?? 0) + fees, pnl_usd: gross - fees,
+        exit_time: new Date(last.time), exit_price: price, fees_usd: fees, pnl_usd: gross - fees,
         pnl_percent: margin > 0 ? Math.round(((gross - fees) / margin) * 1e6) / 1e4 : null,
-        exit_reason: last.trigger === 'stop_loss' ? 'stop_loss' : last.trigger === 'take_profit' ? 'take_profit' : 'reconciled',
-        duration_minutes: Math.round((last.time - t.entry_time.getTime()) / 60_000),
+        exit_reason: reason, duration_minutes: Math.round((last.time - t.entry_time.getTime()) / 60_000),
       };
     }
     this.log.warn({ symbol: t.symbol, trade: t.id, exitReason: patch.exit_reason, exitPrice: patch.exit_price ?? null }, 'reconcile: store had an open trade the exchange does not; closing it out');
     await this.opts.store?.upsertTrade({ ...t, ...patch });
+  }
+
+  /** Whether an orderLinkId is one this bot placed (journal); Bybit's app and web orders carry none. */
+  private async isOwnOrder(orderLinkId: string): Promise<boolean> {
+    if (!orderLinkId) return false;
+    if (this.executor.record(orderLinkId)) return true;
+    const row = await this.opts.store?.orderByLinkId(orderLinkId).catch(() => undefined);
+    // Unreadable journal: not provably manual, so it stays 'reconciled'.
+    return row === undefined || (row !== null && row.id === uuidFor('order', orderLinkId, this.opts.tradingMode));
   }
 
   private async warmUp(symbols: string[] = this.opts.symbols): Promise<void> {
@@ -555,6 +571,11 @@ export class Runtime {
     // Bounded: with the database down the journal keeps the rest for the next start.
     await this.opts.store?.flush(this.opts.storeFlushTimeoutMs ?? 10_000).catch(() => undefined);
   }
+}
+
+/** The fills that reduced a symbol's position from a trade's entry on (before now: the list is the exchange's so far). */
+function exitFills(fills: Fill[], symbol: string, entryTime: number): Fill[] {
+  return fills.filter((f) => f.symbol === symbol && f.reduceOnly && f.time >= entryTime);
 }
 
 /** Fees of the fills that opened a position (same side as the position, from its entry on). */

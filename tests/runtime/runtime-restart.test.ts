@@ -143,9 +143,12 @@ async function finishAfterRestart(fake: FakeBybit, rt2: Runtime, store2: Store, 
   const exitFill = fake.state.executions.filter((e) => e.symbol === 'BTCUSDT' && e.closedSize > 0);
   const stopFill = exitFill.filter((e) => e.stopOrderType === 'StopLoss');
   expect(stopFill).toHaveLength(1);
-  // The trade's own row: its entry size, closed at the stop's fill price.
+  // The trade's own row: its entry size, closed at the average of its exits (the stop's fill, and
+  // a part closed by hand while the bot was down).
   const entry = fake.state.orders.find((o) => o.symbol === 'BTCUSDT' && !o.reduceOnly)!;
-  expect(rows[0]).toMatchObject({ exit_price: stopFill[0].execPrice, position_size: entry.cumExecQty });
+  expect(rows[0]).toMatchObject({ position_size: entry.cumExecQty });
+  const exitQty = exitFill.reduce((a, e) => a + e.execQty, 0);
+  expect(rows[0].exit_price).toBeCloseTo(exitFill.reduce((a, e) => a + e.execPrice * e.execQty, 0) / exitQty, 6);
   expect(rows[0].exit_reason).not.toBeNull();
   expect(fake.state.positions.get('BTCUSDT')!.size).toBe(0);
 }
@@ -247,7 +250,8 @@ describe('restart in the middle of a trade (runtime, real store, fake Bybit)', (
     expect(row).toMatchObject({
       id: tradeRowId, exit_reason: 'stop_loss', exit_price: stopFill.execPrice, exit_time: new Date(stopFill.execTime),
     });
-    expect(row.pnl_usd).toBeCloseTo((stopFill.execPrice - entry.execPrice) * stopFill.execQty - stopFill.execFee, 6);
+    // Net of every fee the exchange charged: the entry's too.
+    expect(row.pnl_usd).toBeCloseTo((stopFill.execPrice - entry.execPrice) * stopFill.execQty - stopFill.execFee - entry.execFee, 6);
     assertNoDuplicateOrders(fake);
   });
 

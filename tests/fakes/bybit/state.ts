@@ -258,3 +258,19 @@ function round12(x: number): number {
 function roundStep(x: number, step: number): number {
   return round12(Math.floor(x / step + 1e-9) * step);
 }
+
+/**
+ * The trader reduces a position by hand in the Bybit app: a reduce-only market order with no
+ * orderLinkId, executed at the last price. Returns its execution and the PnL Bybit realises for
+ * it (price vs the position's entry, before the fee; the fee is `exec.execFee`).
+ */
+export function manualReduce(state: FakeBybitState, symbol: string, qty: number): { exec: FakeExecution; realisedPnl: number } {
+  const pos = state.positions.get(symbol);
+  if (!pos || pos.size === 0) throw new Error(`fake: no ${symbol} position to reduce by hand`);
+  const price = state.price(symbol);
+  const closed = Math.min(qty, pos.size);
+  const realisedPnl = (pos.side === 'Buy' ? price - pos.avgPrice : pos.avgPrice - price) * closed;
+  const order = state.newOrder({ symbol, side: pos.side === 'Buy' ? 'Sell' : 'Buy', orderType: 'Market', qty: closed, price: 0, reduceOnly: true, orderLinkId: '' });
+  state.submit(order);
+  return { exec: state.executions[state.executions.length - 1], realisedPnl };
+}
