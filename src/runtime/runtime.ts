@@ -426,8 +426,8 @@ export class Runtime {
       logger.warn({ err: String((err as Error)?.message ?? err) }, 'reconcile: could not read open trades from the store');
       return [] as TradeRecord[];
     }) : [];
-    // Positions before executions: a fill landing between the two reads is then not yet marked
-    // seen, arrives on the stream and is counted — never missed, never twice.
+    // Positions before executions: a reduce fill landing between the two reads is in the
+    // executions (marked seen) but not in the position read; splitExits applies it as a fill.
     const positions = (await exchange.positions()).filter((p) => p.size > 0);
     const earliest = Math.min(this.clock() - 10 * 60_000, ...openTrades.map((t) => t.entry_time.getTime() - 60_000));
     const fills = await this.executor.learnExecutions(Math.max(earliest, this.clock() - 7 * 86_400_000 + 60_000));
@@ -440,6 +440,7 @@ export class Runtime {
     for (const p of positions) {
       const row = openTrades.find((t) => t.symbol === p.symbol && t.direction === p.direction) ?? null;
       const stop = await this.ensureStop(p, row);
+      const exits = row ? splitExits(fills, p, row.entry_time.getTime()) : { before: [], after: [] };
       this.session.adoptPosition({
         symbol: p.symbol, direction: p.direction, qty: p.size, entryPrice: p.entryPrice, leverage: row?.leverage ?? (p.leverage || 1),
         stopLoss: stop, takeProfit: p.takeProfit ?? row?.take_profit_price ?? null, time: row ? row.entry_time.getTime() : this.clock(),
@@ -447,12 +448,16 @@ export class Runtime {
         // The entry fills' fees were paid before the restart; the trade's PnL must still carry them.
         fees: row ? entryFees(fills, p.symbol, p.direction, row.entry_time.getTime()) : 0,
         // Reductions made while the bot was down (by hand on Bybit) are part of the trade's PnL.
-        exitsBefore: row ? exitFills(fills, p.symbol, row.entry_time.getTime()) : [],
+        exitsBefore: exits.before,
       });
       const adopted = this.session.openTrades().get(p.symbol);
       if (row && adopted) this.resumed.set(adopted.id, row);
-      logger.warn({ symbol: p.symbol, size: p.size, stop, trade: row?.id ?? null }, row ? 'reconcile: resumed the open trade from the store' : 'reconcile: adopted an open position the store did not know');
+      // Reductions after the position was read (already marked seen, so the stream drops them) apply now.
+      for (const f of exits.after) this.session.onFill(toVenueFill(f));
+      logger.warn({ symbol: p.symbol, size: p.size, stop, trade: row?.id ?? null, closedBefore: exits.before.length, closedSince: exits.after.length },
+        row ? 'reconcile: resumed the open trade from the store' : 'reconcile: adopted an open position the store did not know');
     }
+    await this.process(this.session.drain());
   }
 
   /** The position's stop on the exchange; places one (the trade's own, else 2 % adverse) when missing. */
@@ -576,6 +581,22 @@ export class Runtime {
 /** The fills that reduced a symbol's position from a trade's entry on (before now: the list is the exchange's so far). */
 function exitFills(fills: Fill[], symbol: string, entryTime: number): Fill[] {
   return fills.filter((f) => f.symbol === symbol && f.reduceOnly && f.time >= entryTime);
+}
+
+/**
+ * A resumed trade's reduce fills, split at the position read: those the read size already shows
+ * (entered − read size, oldest first) and those that landed between the position and execution
+ * reads. Without the whole entry in the history, all count as before.
+ */
+function splitExits(fills: Fill[], p: Position, entryTime: number): { before: Fill[]; after: Fill[] } {
+  const exits = exitFills(fills, p.symbol, entryTime);
+  const side = p.direction === 'long' ? 'Buy' : 'Sell';
+  const entered = fills.reduce((s, f) => (f.symbol === p.symbol && f.side === side && !f.reduceOnly && f.time >= entryTime - 60_000 ? s + f.qty : s), 0);
+  if (entered < p.size - 1e-9) return { before: exits, after: [] };
+  let room = entered - p.size;
+  let i = 0;
+  for (; i < exits.length && exits[i].qty <= room + 1e-9; i++) room -= exits[i].qty;
+  return { before: exits.slice(0, i), after: exits.slice(i) };
 }
 
 /** Fees of the fills that opened a position (same side as the position, from its entry on). */

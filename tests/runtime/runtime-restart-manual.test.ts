@@ -18,15 +18,16 @@ import { silentLogger } from '../../src/log.js';
 import { startFakeBybit, type FakeBybit } from '../fakes/bybit/server.js';
 import { manualReduce, type FakeExecution } from '../fakes/bybit/state.js';
 import { adapterFor, until } from '../exchange/helpers.js';
+import type { ExchangePort } from '../../src/exchange/port.js';
 
 const MODE = 'testnet';
 const params = { ...DEFAULT_PARAMS, use_limit_entry: false };
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
 
-function runtimeOn(fake: FakeBybit, store: Store, published: BotEvent[]): Runtime {
+function runtimeOn(fake: FakeBybit, store: Store, published: BotEvent[], exchange: ExchangePort = adapterFor(fake)): Runtime {
   const rt = new Runtime({
-    exchange: adapterFor(fake), store, publisher: { publish: async (e) => { published.push(e); } }, logger: silentLogger,
+    exchange, store, publisher: { publish: async (e) => { published.push(e); } }, logger: silentLogger,
     params, coins: { BTCUSDT: coinConfig('BTCUSDT') }, symbols: ['BTCUSDT'], baseTf: '1m', tradingMode: MODE,
     executionMode: 'auto', approvalTimeoutSeconds: 120, maxDailyLossPercent: 0, mlMinConfidence: 0, backfill: false,
     executor: { lookupAttempts: 3, lookupBackoffMs: 10 }, storeFlushTimeoutMs: 2_000,
@@ -61,11 +62,11 @@ async function openTradeThenStop(fake: FakeBybit) {
   return { dir, equityBefore, tradeRowId: uuidFor('trade', `T-BTCUSDT-${signal.time}`, MODE) };
 }
 
-async function restart(fake: FakeBybit, dir: string) {
+async function restart(fake: FakeBybit, dir: string, exchange?: ExchangePort) {
   const store = await openStore({ DATA_DIR: dir });
   cleanups.push(() => store.close());
   const published: BotEvent[] = [];
-  const rt = runtimeOn(fake, store, published);
+  const rt = runtimeOn(fake, store, published, exchange);
   await rt.start();
   await rt.idle();
   return { rt, store, published };
@@ -173,5 +174,38 @@ describe('a manual close on Bybit while the bot was down counts in the trade', (
     expect(row.exit_price).toBeCloseTo(books.exitPrice, 6);
     expect(row.pnl_usd).toBeCloseTo(books.net, 6);
     expect(row.fees_usd).toBeCloseTo(books.fees, 6);
+  });
+
+  it('a reduction by hand landing between the start-up position read and the execution read is counted once, not lost', async () => {
+    const fake = await startFakeBybit();
+    cleanups.push(() => fake.close());
+    const { dir, equityBefore, tradeRowId } = await openTradeThenStop(fake);
+    fake.state.setPrice('BTCUSDT', 60_600);
+    const size = fake.state.positions.get('BTCUSDT')!.size;
+    // The trader clicks right after the new process has read the positions.
+    const ex = adapterFor(fake);
+    const readPositions = ex.positions.bind(ex);
+    let manual: ReturnType<typeof manualReduce> | null = null;
+    ex.positions = async () => {
+      const read = await readPositions();
+      manual ??= manualReduce(fake.state, 'BTCUSDT', Math.round(size * 0.4 * 1000) / 1000);
+      return read;
+    };
+    const { rt, store, published } = await restart(fake, dir, ex);
+    expect(manual).not.toBeNull();
+    const left = fake.state.positions.get('BTCUSDT')!.size;
+    const resumed = rt.session.openTrades().get('BTCUSDT')!;
+    expect(resumed.qty - resumed.exitQty).toBeCloseTo(left, 9);
+
+    fake.state.setPrice('BTCUSDT', 59_300);
+    await until(async () => { await rt.idle(); return published.some((e) => e.type === 'trade_closed'); }, 'trade closed after restart');
+    const books = exchangeBooks(fake);
+    expect(books.exits).toHaveLength(2);
+    expect(rt.session.equity - equityBefore).toBeCloseTo(books.net, 6);
+    const row = await onlyTradeRow(store);
+    expect(row.id).toBe(tradeRowId);
+    expect(row.pnl_usd).toBeCloseTo(books.net, 6);
+    expect(row.fees_usd).toBeCloseTo(books.fees, 6);
+    expect(row.exit_price).toBeCloseTo(books.exitPrice, 6);
   });
 });
