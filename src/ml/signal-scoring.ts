@@ -71,13 +71,17 @@ export class MlSignalScoring {
   }
 }
 
-/** An ml_features row for the store: features at signal time, outcome once the trade has closed. */
+/**
+ * An ml_features row for the store: features at signal time, outcome once the trade has closed.
+ * `source` as on the trade and signal rows ('live', 'paper', 'backtest', ...), so exports can keep them apart.
+ */
 export function mlFeatureRecord(
   id: string,
   tradeId: string | null,
   signal: Signal,
   features: Float64Array,
   closed: { netPnl: number; pnlPercent: number } | null,
+  source: string,
 ): MlFeatureRecord {
   return {
     id,
@@ -88,6 +92,7 @@ export function mlFeatureRecord(
     features: featuresToRecord(features),
     outcome: closed ? (closed.netPnl > 0 ? 'win' : 'loss') : null,
     pnl_percent: closed ? closed.pnlPercent : null,
+    source,
   };
 }
 

@@ -4,9 +4,14 @@ import type { TradeResult } from '../../engine/session.js';
 import type { Signal, SignalFate } from '../../engine/types.js';
 import type { SignalRecord, TradeRecord } from '../storage/store.js';
 
-/** A stable UUID (v5-shaped) from an engine id, so the same trade or signal is always the same row. */
-export function uuidFor(kind: string, id: string, source: string): string {
-  const h = createHash('sha1').update(`${source}:${kind}:${id}`).digest('hex');
+/**
+ * A stable UUID (v5-shaped) from an engine id, so the same trade or signal is always the same row.
+ * `run` (a backtest's fingerprint, backtestRunId) keeps the rows of backtests with different configs
+ * apart; without it the id is the one the runtime has always used.
+ */
+export function uuidFor(kind: string, id: string, source: string, run?: string): string {
+  const scope = run === undefined ? source : `${source}@${run}`;
+  const h = createHash('sha1').update(`${scope}:${kind}:${id}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 

@@ -300,7 +300,7 @@ export class Runtime {
     if (!f || !this.opts.store) return;
     const source = this.opts.tradingMode;
     await this.opts.store.upsertMlFeatures(mlFeatureRecord(
-      uuidFor('ml_features', signal.id, source), closed ? uuidFor('trade', closed.id, source) : null, signal, f, closed,
+      uuidFor('ml_features', signal.id, source), closed ? uuidFor('trade', closed.id, source) : null, signal, f, closed, source,
     ));
   }
 

@@ -4,7 +4,7 @@
 // go straight to the database.
 import type {
   ApprovalRecord, BotState, CoinPerformanceRow, ConfidenceBucketRow, DailyStatsRow, FactorPerformanceRow,
-  MlFeatureRecord, OrderRecord, SignalRecord, Store, StoreInfo, TradeRecord,
+  MlFeatureFilter, MlFeatureRecord, OrderRecord, SignalRecord, Store, StoreInfo, TradeRecord,
 } from './store.js';
 import { Journal, type JournalEntry } from './journal.js';
 import { FINAL_ORDER_STATES, nonFiniteField } from './rows.js';
@@ -228,7 +228,7 @@ export class QueuedStore implements Store {
   }
   openTrades(source?: string) { return this.inner.openTrades(source); }
   tradesBetween(from: Date, to: Date, source?: string) { return this.inner.tradesBetween(from, to, source); }
-  mlFeatures() { return this.inner.mlFeatures(); }
+  mlFeatures(filter?: MlFeatureFilter) { return this.inner.mlFeatures(filter); }
   getBotState() { return this.inner.getBotState(); }
   getApproval(id: string) { return this.inner.getApproval(id); }
   pendingApprovals() { return this.inner.pendingApprovals(); }
@@ -242,11 +242,11 @@ export class QueuedStore implements Store {
   acquireLease(holder: string, ttlMs: number, account?: string) { return this.inner.acquireLease(holder, ttlMs, account); }
   renewLease(holder: string, ttlMs: number, account?: string) { return this.inner.renewLease(holder, ttlMs, account); }
   releaseLease(holder: string, account?: string) { return this.inner.releaseLease(holder, account); }
-  dailyStats(from: string, to: string, source?: string): Promise<DailyStatsRow[]> { return this.inner.dailyStats(from, to, source); }
-  coinPerformance(source?: string): Promise<CoinPerformanceRow[]> { return this.inner.coinPerformance(source); }
+  dailyStats(from: string, to: string, source?: string, run?: string): Promise<DailyStatsRow[]> { return this.inner.dailyStats(from, to, source, run); }
+  coinPerformance(source?: string, run?: string): Promise<CoinPerformanceRow[]> { return this.inner.coinPerformance(source, run); }
   computeDailyStats(day: string): Promise<DailyStatsRow[]> { return this.inner.computeDailyStats(day); }
-  winRateByConfidence(source?: string): Promise<ConfidenceBucketRow[]> { return this.inner.winRateByConfidence(source); }
-  performanceByFactor(source?: string): Promise<FactorPerformanceRow[]> { return this.inner.performanceByFactor(source); }
+  winRateByConfidence(source?: string, run?: string): Promise<ConfidenceBucketRow[]> { return this.inner.winRateByConfidence(source, run); }
+  performanceByFactor(source?: string, run?: string): Promise<FactorPerformanceRow[]> { return this.inner.performanceByFactor(source, run); }
 
   /**
    * Waits up to closeTimeoutMs for the queue to drain, then stops; what is left stays in the

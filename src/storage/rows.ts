@@ -11,13 +11,13 @@ export const TRADE_COLUMNS = [
   'exit_reason', 'leverage', 'position_size', 'take_profit_price', 'stop_loss_price', 'pnl_usd', 'pnl_percent',
   'fees_usd', 'funding_usd', 'confidence_score', 'ml_probability', 'htf_bias', 'had_order_block', 'had_fvg',
   'had_liquidity_sweep', 'mtf_rsi', 'market_structure', 'duration_minutes', 'max_drawdown_percent',
-  'max_profit_percent', 'source', 'signal_id',
+  'max_profit_percent', 'source', 'signal_id', 'run_id',
 ] as const satisfies readonly (keyof TradeRecord)[];
 
 export const SIGNAL_COLUMNS = [
   'id', 'created_at', 'symbol', 'direction', 'confidence_score', 'ml_probability', 'was_executed', 'trade_id',
   'skip_reason', 'factors', 'entry_price', 'take_profit_price', 'stop_loss_price', 'leverage', 'btc_price',
-  'btc_change_1h', 'market_volatility', 'source',
+  'btc_change_1h', 'market_volatility', 'source', 'run_id',
 ] as const satisfies readonly (keyof SignalRecord)[];
 
 export const ORDER_COLUMNS = [
@@ -26,7 +26,7 @@ export const ORDER_COLUMNS = [
 ] as const satisfies readonly (keyof OrderRecord)[];
 
 export const ML_COLUMNS = [
-  'id', 'trade_id', 'signal_id', 'created_at', 'schema_version', 'features', 'outcome', 'pnl_percent',
+  'id', 'trade_id', 'signal_id', 'created_at', 'schema_version', 'features', 'outcome', 'pnl_percent', 'source', 'run_id',
 ] as const satisfies readonly (keyof MlFeatureRecord)[];
 
 export const APPROVAL_COLUMNS = [
@@ -37,6 +37,13 @@ export const APPROVAL_COLUMNS = [
 export const JSON_COLUMNS = new Set(['factors', 'features', 'payload', 'messages']);
 
 export type Row = Record<string, unknown>;
+
+/**
+ * The column's own default for a value a record does not carry: ml_features writes queued in the
+ * journal before sql/006 have no source, and an explicit NULL would break its NOT NULL.
+ */
+const COLUMN_DEFAULTS: Record<string, unknown> = { source: 'live' };
+const valueOf = (r: Row, c: string): unknown => (r[c] === undefined ? COLUMN_DEFAULTS[c] ?? null : r[c]);
 
 /** SQLSTATE 22023 (invalid parameter value): the journal sets such a write aside instead of retrying it. */
 export function notFinite(column: string, v: number): Error {
@@ -56,8 +63,8 @@ export function nonFiniteField(args: unknown): string | null {
 export function toParams(rec: object, columns: readonly string[]): unknown[] {
   const r = rec as Row;
   return columns.map((c) => {
+    if (r[c] === undefined) return valueOf(r, c);
     const v = r[c];
-    if (v === undefined) return null;
     if (JSON_COLUMNS.has(c)) return JSON.stringify(v);
     if (typeof v === 'number' && !Number.isFinite(v)) throw notFinite(c, v);
     return v;
@@ -69,9 +76,9 @@ export function toJsonRow(rec: object, columns: readonly string[]): Row {
   const r = rec as Row;
   const out: Row = {};
   for (const c of columns) {
-    const v = r[c];
+    const v = valueOf(r, c);
     if (typeof v === 'number' && !Number.isFinite(v)) throw notFinite(c, v);
-    out[c] = v === undefined ? null : v;
+    out[c] = v;
   }
   return out;
 }
@@ -110,6 +117,8 @@ const str = (v: unknown): string => String(v);
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const bool = (v: unknown): boolean => v === true || v === 't' || v === 'true';
 const boolOrFalse = (v: unknown): boolean => (v === null || v === undefined ? false : bool(v));
+/** `{ run_id }` for a backtest run's row, nothing for the runtime's (their records carry no run_id). */
+const run = (r: Row): { run_id?: string } => (r.run_id === null || r.run_id === undefined ? {} : { run_id: String(r.run_id) });
 
 export function toTrade(r: Row): TradeRecord {
   return {
@@ -143,6 +152,7 @@ export function toTrade(r: Row): TradeRecord {
     max_profit_percent: numOrNull(r.max_profit_percent),
     source: str(r.source),
     signal_id: strOrNull(r.signal_id),
+    ...run(r),
   };
 }
 
@@ -166,6 +176,7 @@ export function toSignal(r: Row): SignalRecord {
     btc_change_1h: numOrNull(r.btc_change_1h),
     market_volatility: numOrNull(r.market_volatility),
     source: str(r.source),
+    ...run(r),
   };
 }
 
@@ -200,6 +211,8 @@ export function toMlFeatures(r: Row): MlFeatureRecord {
     features: json(r.features),
     outcome: r.outcome as MlFeatureRecord['outcome'],
     pnl_percent: numOrNull(r.pnl_percent),
+    source: str(r.source ?? 'live'),
+    ...run(r),
   };
 }
 
@@ -242,6 +255,7 @@ export function toDailyStats(r: Row): DailyStatsRow {
     avg_duration_minutes: numOrNull(r.avg_duration_minutes),
     signals_generated: num(r.signals_generated),
     signals_executed: num(r.signals_executed),
+    ...run(r),
   };
 }
 
@@ -254,6 +268,7 @@ export function toConfidenceBucket(r: Row): ConfidenceBucketRow {
     wins: num(r.wins),
     win_rate: numOrNull(r.win_rate),
     avg_pnl: numOrNull(r.avg_pnl),
+    ...run(r),
   };
 }
 
@@ -267,6 +282,7 @@ export function toFactorPerformance(r: Row): FactorPerformanceRow {
     win_rate_without: numOrNull(r.win_rate_without),
     avg_pnl_with: numOrNull(r.avg_pnl_with),
     avg_pnl_without: numOrNull(r.avg_pnl_without),
+    ...run(r),
   };
 }
 
@@ -280,6 +296,7 @@ export function toCoinPerformance(r: Row): CoinPerformanceRow {
     total_pnl_usd: num(r.total_pnl_usd),
     profit_factor: numOrNull(r.profit_factor),
     best_session: strOrNull(r.best_session),
+    ...run(r),
   };
 }
 

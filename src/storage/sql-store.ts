@@ -2,7 +2,7 @@
 // migrations, the same analytics views. Subclasses only supply a connection.
 import type {
   ApprovalRecord, BotState, CoinPerformanceRow, ConfidenceBucketRow, DailyStatsRow, FactorPerformanceRow,
-  MlFeatureRecord, OrderRecord, SignalRecord, Store, StoreInfo, TradeRecord,
+  MlFeatureFilter, MlFeatureRecord, OrderRecord, SignalRecord, Store, StoreInfo, TradeRecord,
 } from './store.js';
 import {
   APPROVAL_COLUMNS, ML_COLUMNS, ORDER_COLUMNS, SIGNAL_COLUMNS, TRADE_COLUMNS, FINAL_ORDER_STATES, toParams,
@@ -31,6 +31,15 @@ export function upsertStatement(table: string, columns: readonly string[], n: nu
   const sets = columns.filter((c) => c !== key).map((c) => `${c} = EXCLUDED.${c}`);
   if (touch) sets.push('updated_at = now()');
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values.join(', ')} ON CONFLICT (${key}) DO UPDATE SET ${sets.join(', ')}`;
+}
+
+/** ` WHERE a = $1 AND b = $2` for the given (column, value) pairs whose value is defined. */
+function whereEq(pairs: [string, string | undefined][], first = 1): { sql: string; params: string[] } {
+  const set = pairs.filter((p): p is [string, string] => p[1] !== undefined);
+  return {
+    sql: set.length ? ` WHERE ${set.map(([c], i) => `${c} = $${first + i}`).join(' AND ')}` : '',
+    params: set.map(([, v]) => v),
+  };
 }
 
 const OPEN_ORDER_FILTER = `status NOT IN (${FINAL_ORDER_STATES.map((s) => `'${s}'`).join(', ')})`;
@@ -153,8 +162,9 @@ export abstract class SqlStore implements Store {
     return rows.map(toTrade);
   }
 
-  async mlFeatures(): Promise<MlFeatureRecord[]> {
-    return (await this.q('SELECT * FROM ml_features ORDER BY created_at, id')).map(toMlFeatures);
+  async mlFeatures(filter: MlFeatureFilter = {}): Promise<MlFeatureRecord[]> {
+    const w = whereEq([['source', filter.source], ['run_id', filter.run]]);
+    return (await this.q(`SELECT * FROM ml_features${w.sql} ORDER BY created_at, id`, w.params)).map(toMlFeatures);
   }
 
   async getBotState(): Promise<BotState | null> {
@@ -194,10 +204,11 @@ export abstract class SqlStore implements Store {
 
   // ---- analytics ----
 
-  async dailyStats(from: string, to: string, source?: string): Promise<DailyStatsRow[]> {
-    const rows = source === undefined
-      ? await this.q(`SELECT ${DAILY_COLUMNS} FROM daily_stats_view WHERE date BETWEEN $1::date AND $2::date ORDER BY date, source`, [from, to])
-      : await this.q(`SELECT ${DAILY_COLUMNS} FROM daily_stats_view WHERE date BETWEEN $1::date AND $2::date AND source = $3 ORDER BY date, source`, [from, to, source]);
+  async dailyStats(from: string, to: string, source?: string, run?: string): Promise<DailyStatsRow[]> {
+    const w = whereEq([['source', source], ['run_id', run]], 3);
+    const rows = await this.q(
+      `SELECT ${DAILY_COLUMNS}, run_id FROM (SELECT * FROM daily_stats_by_run WHERE date BETWEEN $1::date AND $2::date) v${w.sql}
+       ORDER BY date, source, run_id NULLS FIRST`, [from, to, ...w.params]);
     return rows.map(toDailyStats);
   }
 
@@ -207,26 +218,23 @@ export abstract class SqlStore implements Store {
     return rows.map(toDailyStats);
   }
 
-  async coinPerformance(source?: string): Promise<CoinPerformanceRow[]> {
-    const rows = source === undefined
-      ? await this.q('SELECT * FROM coin_performance_view ORDER BY source, symbol')
-      : await this.q('SELECT * FROM coin_performance_view WHERE source = $1 ORDER BY source, symbol', [source]);
-    return rows.map(toCoinPerformance);
+  /** A view's rows of one source and/or run; runtime rows (no run) first within a source. */
+  private view(name: string, source: string | undefined, run: string | undefined, order: string): Promise<Row[]> {
+    const w = whereEq([['source', source], ['run_id', run]]);
+    return this.q(`SELECT * FROM ${name}${w.sql} ORDER BY source, run_id NULLS FIRST, ${order}`, w.params);
   }
 
-  async winRateByConfidence(source?: string): Promise<ConfidenceBucketRow[]> {
-    const rows = source === undefined
-      ? await this.q('SELECT * FROM win_rate_by_confidence ORDER BY source, bucket_min DESC')
-      : await this.q('SELECT * FROM win_rate_by_confidence WHERE source = $1 ORDER BY source, bucket_min DESC', [source]);
-    return rows.map(toConfidenceBucket);
+  async coinPerformance(source?: string, run?: string): Promise<CoinPerformanceRow[]> {
+    return (await this.view('coin_performance_by_run', source, run, 'symbol')).map(toCoinPerformance);
   }
 
-  async performanceByFactor(source?: string): Promise<FactorPerformanceRow[]> {
-    const order = `ORDER BY source, CASE factor WHEN 'Order Block' THEN 1 WHEN 'FVG' THEN 2 ELSE 3 END`;
-    const rows = source === undefined
-      ? await this.q(`SELECT * FROM performance_by_factor ${order}`)
-      : await this.q(`SELECT * FROM performance_by_factor WHERE source = $1 ${order}`, [source]);
-    return rows.map(toFactorPerformance);
+  async winRateByConfidence(source?: string, run?: string): Promise<ConfidenceBucketRow[]> {
+    return (await this.view('win_rate_by_confidence_by_run', source, run, 'bucket_min DESC')).map(toConfidenceBucket);
+  }
+
+  async performanceByFactor(source?: string, run?: string): Promise<FactorPerformanceRow[]> {
+    const order = `CASE factor WHEN 'Order Block' THEN 1 WHEN 'FVG' THEN 2 ELSE 3 END`;
+    return (await this.view('performance_by_factor_by_run', source, run, order)).map(toFactorPerformance);
   }
 
   queueLength(): number { return 0; }

@@ -34,6 +34,8 @@ export interface TradeRecord {
   /** 'backtest', 'replay', 'paper', 'testnet', 'demo', 'live' */
   source: string;
   signal_id: string | null;
+  /** The backtest run (backtestRunId: config + data window + symbols); absent/null for the runtime's rows. */
+  run_id?: string | null;
 }
 
 export interface SignalRecord {
@@ -55,6 +57,8 @@ export interface SignalRecord {
   btc_change_1h: number | null;
   market_volatility: number | null;
   source: string;
+  /** The backtest run; absent/null for the runtime's rows. */
+  run_id?: string | null;
 }
 
 export interface OrderRecord {
@@ -86,6 +90,16 @@ export interface MlFeatureRecord {
   features: Record<string, number>;
   outcome: 'win' | 'loss' | null;
   pnl_percent: number | null;
+  /** Like trades.source: 'backtest', 'replay', 'paper', 'testnet', 'demo', 'live'. */
+  source: string;
+  /** The backtest run; absent/null for the runtime's rows. */
+  run_id?: string | null;
+}
+
+/** Which ml_features rows to read; no filter reads all. */
+export interface MlFeatureFilter {
+  source?: string;
+  run?: string;
 }
 
 export interface BotState {
@@ -137,6 +151,8 @@ export interface DailyStatsRow {
   avg_duration_minutes: number | null;
   signals_generated: number;
   signals_executed: number;
+  /** Present on the rows of one backtest run (sql/006: the views group by source and run). */
+  run_id?: string;
 }
 
 export type ConfidenceBucket = '95-100' | '90-94' | '85-89' | '80-84' | '<80';
@@ -150,6 +166,8 @@ export interface ConfidenceBucketRow {
   wins: number;
   win_rate: number | null;
   avg_pnl: number | null;
+  /** Present on the rows of one backtest run (sql/006: the views group by source and run). */
+  run_id?: string;
 }
 
 /** `performance_by_factor`: closed trades with and without each factor. */
@@ -162,6 +180,8 @@ export interface FactorPerformanceRow {
   win_rate_without: number | null;
   avg_pnl_with: number | null;
   avg_pnl_without: number | null;
+  /** Present on the rows of one backtest run (sql/006: the views group by source and run). */
+  run_id?: string;
 }
 
 /** `coin_performance_view`: closed trades per symbol. */
@@ -176,6 +196,8 @@ export interface CoinPerformanceRow {
   profit_factor: number | null;
   /** UTC session of entry with the best total PnL: 'asia' 00-08, 'london' 08-13, 'new_york' 13-21, 'late' 21-24. */
   best_session: string | null;
+  /** Present on the rows of one backtest run (sql/006: the views group by source and run). */
+  run_id?: string;
 }
 
 // ---- the store ----
@@ -208,7 +230,8 @@ export interface Store {
   openTrades(source?: string): Promise<TradeRecord[]>;
   /** Trades whose entry_time is in [from, to), oldest first. */
   tradesBetween(from: Date, to: Date, source?: string): Promise<TradeRecord[]>;
-  mlFeatures(): Promise<MlFeatureRecord[]>;
+  /** ml_features rows, oldest first; optionally of one source and/or one backtest run. */
+  mlFeatures(filter?: MlFeatureFilter): Promise<MlFeatureRecord[]>;
 
   getBotState(): Promise<BotState | null>;
   setBotState(s: BotState): Promise<void>;
@@ -225,13 +248,13 @@ export interface Store {
   renewLease(holder: string, ttlMs: number, account?: string): Promise<boolean>;
   releaseLease(holder: string, account?: string): Promise<void>;
 
-  /** Daily statistics for UTC days from..to inclusive (YYYY-MM-DD). */
-  dailyStats(from: string, to: string, source?: string): Promise<DailyStatsRow[]>;
+  /** Daily statistics for UTC days from..to inclusive (YYYY-MM-DD); `run` narrows to one backtest run. */
+  dailyStats(from: string, to: string, source?: string, run?: string): Promise<DailyStatsRow[]>;
   /** Stores one UTC day's numbers in the daily_stats table (SQL compute_daily_stats) and returns them. */
   computeDailyStats(day: string): Promise<DailyStatsRow[]>;
-  coinPerformance(source?: string): Promise<CoinPerformanceRow[]>;
-  winRateByConfidence(source?: string): Promise<ConfidenceBucketRow[]>;
-  performanceByFactor(source?: string): Promise<FactorPerformanceRow[]>;
+  coinPerformance(source?: string, run?: string): Promise<CoinPerformanceRow[]>;
+  winRateByConfidence(source?: string, run?: string): Promise<ConfidenceBucketRow[]>;
+  performanceByFactor(source?: string, run?: string): Promise<FactorPerformanceRow[]>;
 
   /** Writes waiting in the journal (0 for a store without one). */
   queueLength(): number;

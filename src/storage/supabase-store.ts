@@ -5,7 +5,7 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import ws from 'ws';
 import type {
   ApprovalRecord, BotState, CoinPerformanceRow, ConfidenceBucketRow, DailyStatsRow, FactorPerformanceRow,
-  MlFeatureRecord, OrderRecord, SignalRecord, Store, StoreInfo, TradeRecord,
+  MlFeatureFilter, MlFeatureRecord, OrderRecord, SignalRecord, Store, StoreInfo, TradeRecord,
 } from './store.js';
 import {
   APPROVAL_COLUMNS, ML_COLUMNS, ORDER_COLUMNS, SIGNAL_COLUMNS, TRADE_COLUMNS, FINAL_ORDER_STATES, toJsonRow,
@@ -152,8 +152,13 @@ export class SupabaseStore implements Store {
     return rows.map(toTrade);
   }
 
-  async mlFeatures(): Promise<MlFeatureRecord[]> {
-    const rows = await this.all('read ml_features', () => this.client.from('ml_features').select('*').order('created_at').order('id') as unknown as Query);
+  async mlFeatures(filter: MlFeatureFilter = {}): Promise<MlFeatureRecord[]> {
+    const rows = await this.all('read ml_features', () => {
+      let q = this.client.from('ml_features').select('*');
+      if (filter.source !== undefined) q = q.eq('source', filter.source);
+      if (filter.run !== undefined) q = q.eq('run_id', filter.run);
+      return q.order('created_at').order('id') as unknown as Query;
+    });
     return rows.map(toMlFeatures);
   }
 
@@ -184,11 +189,12 @@ export class SupabaseStore implements Store {
     await this.rpcBool('release_lease', { p_account: account, p_holder: holder });
   }
 
-  async dailyStats(from: string, to: string, source?: string): Promise<DailyStatsRow[]> {
-    const rows = await this.all('read daily_stats_view', () => {
-      let q = this.client.from('daily_stats_view').select('*').gte('date', from).lte('date', to);
+  async dailyStats(from: string, to: string, source?: string, run?: string): Promise<DailyStatsRow[]> {
+    const rows = await this.all('read daily_stats_by_run', () => {
+      let q = this.client.from('daily_stats_by_run').select('*').gte('date', from).lte('date', to);
       if (source !== undefined) q = q.eq('source', source);
-      return q.order('date').order('source') as unknown as Query;
+      if (run !== undefined) q = q.eq('run_id', run);
+      return q.order('date').order('source').order('run_id', { nullsFirst: true }) as unknown as Query;
     });
     return rows.map(toDailyStats);
   }
@@ -198,26 +204,30 @@ export class SupabaseStore implements Store {
     return rows.map(toDailyStats).sort((a, b) => a.source.localeCompare(b.source));
   }
 
-  private view(name: string, source: string | undefined, order: (q: any) => any): Promise<Row[]> {
+  /** A view's rows of one source and/or run; runtime rows (no run) first within a source. */
+  private view(name: string, source: string | undefined, run: string | undefined, order: (q: any) => any): Promise<Row[]> {
     return this.all(`read ${name}`, () => {
       let q = this.client.from(name).select('*');
       if (source !== undefined) q = q.eq('source', source);
-      return order(q.order('source')) as Query;
+      if (run !== undefined) q = q.eq('run_id', run);
+      return order(q.order('source').order('run_id', { nullsFirst: true })) as Query;
     });
   }
 
-  async coinPerformance(source?: string): Promise<CoinPerformanceRow[]> {
-    return (await this.view('coin_performance_view', source, (q) => q.order('symbol'))).map(toCoinPerformance);
+  async coinPerformance(source?: string, run?: string): Promise<CoinPerformanceRow[]> {
+    return (await this.view('coin_performance_by_run', source, run, (q) => q.order('symbol'))).map(toCoinPerformance);
   }
 
-  async winRateByConfidence(source?: string): Promise<ConfidenceBucketRow[]> {
-    return (await this.view('win_rate_by_confidence', source, (q) => q.order('bucket_min', { ascending: false }))).map(toConfidenceBucket);
+  async winRateByConfidence(source?: string, run?: string): Promise<ConfidenceBucketRow[]> {
+    return (await this.view('win_rate_by_confidence_by_run', source, run, (q) => q.order('bucket_min', { ascending: false }))).map(toConfidenceBucket);
   }
 
-  async performanceByFactor(source?: string): Promise<FactorPerformanceRow[]> {
+  async performanceByFactor(source?: string, run?: string): Promise<FactorPerformanceRow[]> {
     const rank = { 'Order Block': 1, FVG: 2, 'Liquidity Sweep': 3 } as Record<string, number>;
-    const rows = (await this.view('performance_by_factor', source, (q) => q.order('factor'))).map(toFactorPerformance);
-    return rows.sort((a, b) => a.source.localeCompare(b.source) || rank[a.factor] - rank[b.factor]);
+    const rows = (await this.view('performance_by_factor_by_run', source, run, (q) => q.order('factor'))).map(toFactorPerformance);
+    // Sorted here as SQL does: the view's rank is not a column PostgREST can order by.
+    const runKey = (r: FactorPerformanceRow) => r.run_id ?? '';
+    return rows.sort((a, b) => a.source.localeCompare(b.source) || runKey(a).localeCompare(runKey(b)) || rank[a.factor] - rank[b.factor]);
   }
 
   queueLength(): number { return 0; }

@@ -51,7 +51,7 @@ describe('dataset CSV', () => {
 describe('ml_features export', () => {
   const rec = (over: Partial<MlFeatureRecord>): MlFeatureRecord => ({
     id: 'x', trade_id: 't', signal_id: `ETHUSDT-short-${T}`, created_at: new Date(T + 5_000), schema_version: 1,
-    features: featuresToRecord(features(1)), outcome: 'loss', pnl_percent: -2, ...over,
+    features: featuresToRecord(features(1)), outcome: 'loss', pnl_percent: -2, source: 'live', ...over,
   });
 
   it('turns closed trades of this schema into rows and counts what it leaves out', () => {
@@ -107,7 +107,7 @@ describe('smc ml export', () => {
     await store.migrate();
     const f = features(1);
     f[5] = NaN; // stored as JSON null, read back as missing
-    const base = { trade_id: null, schema_version: 1, features: featuresToRecord(f) };
+    const base = { trade_id: null, schema_version: 1, features: featuresToRecord(f), source: 'live' };
     await store.upsertMlFeaturesBatch([
       { ...base, id: '00000000-0000-4000-8000-000000000002', signal_id: `SOLUSDT-long-${T + 300_000}`, created_at: new Date(T + 300_000), outcome: 'win', pnl_percent: 6.5 },
       { ...base, id: '00000000-0000-4000-8000-000000000001', signal_id: `ETHUSDT-short-${T}`, created_at: new Date(T), outcome: 'loss', pnl_percent: -3 },

@@ -181,8 +181,8 @@ describe('MlSignalScoring on real candles', () => {
     expect(row).toMatchObject({ time: sig.time, symbol: 'ETHUSDT', direction: sig.direction, pnl: 8 });
     expect(row!.features).toBe(ml.features(sig));
     expect(ml.book.outcomes.winRate(sig.time + 600_001, 'ETHUSDT')).toBe(1);
-    const rec = mlFeatureRecord('00000000-0000-4000-8000-000000000001', 't1', sig, row!.features, { netPnl: 12.5, pnlPercent: 8 });
-    expect(rec).toMatchObject({ signal_id: sig.id, schema_version: 1, outcome: 'win', pnl_percent: 8 });
+    const rec = mlFeatureRecord('00000000-0000-4000-8000-000000000001', 't1', sig, row!.features, { netPnl: 12.5, pnlPercent: 8 }, 'backtest');
+    expect(rec).toMatchObject({ signal_id: sig.id, schema_version: 1, outcome: 'win', pnl_percent: 8, source: 'backtest' });
     expect(Object.keys(rec.features)).toEqual([...names]);
   });
 });

@@ -54,7 +54,7 @@ export function order(over: Partial<OrderRecord> = {}): OrderRecord {
 export function mlRow(over: Partial<MlFeatureRecord> = {}): MlFeatureRecord {
   return {
     id: randomUUID(), trade_id: null, signal_id: 'BTCUSDT-long-1', created_at: new Date('2026-03-02T10:15:00Z'), schema_version: 3,
-    features: { confidence_score: 85, rsi: 28.41, atr_pct: 0.0123 }, outcome: null, pnl_percent: null, ...over,
+    features: { confidence_score: 85, rsi: 28.41, atr_pct: 0.0123 }, outcome: null, pnl_percent: null, source: 'paper', ...over,
   };
 }
 

@@ -103,20 +103,23 @@ export async function backtestCommand(opts: BacktestCliOptions, extra: {
   const datasetRows = opts.dataset ? writeDataset(opts.dataset, result.dataset) : null;
   const mlBlock = mlSummary(result, { description: model.description, loaded: model.loaded || Boolean(extra.mlScore), minConfidence, datasetRows });
   const summary = buildSummary(result, cfg.params.initial_equity, config, mlBlock);
+  // --store: the run's fingerprint (config + model + candles) names its rows in the store.
+  const storeRows = storeEnv ? await import('../../backtest/store-rows.js') : null;
+  const run = storeRows ? storeRows.backtestRunId({ config, model: model.loaded ? model.description : null, series }) : null;
   mkdirSync(opts.out, { recursive: true });
-  writeFileSync(join(opts.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  const summaryJson = run ? { ...summary, store: { source: storeRows!.BACKTEST_SOURCE, run_id: run } } : summary;
+  writeFileSync(join(opts.out, 'summary.json'), JSON.stringify(summaryJson, null, 2) + '\n');
   writeFileSync(join(opts.out, 'trades.csv'), tradesCsv(result.trades));
   writeFileSync(join(opts.out, 'signals.csv'), signalsCsv(result.signals));
   if (opts.report) writeFileSync(join(opts.out, 'report.html'), renderReport(result, series, summary));
   await extra.after?.(result, series);
   let stored: Awaited<ReturnType<typeof writeBacktestToStore>> | null = null;
   let storeTarget = '';
-  if (storeEnv) {
+  if (storeEnv && storeRows && run) {
     const { openStore } = await import('../../storage/open.js');
-    const { writeBacktestToStore } = await import('../../backtest/store-rows.js');
     const store = await openStore(storeEnv, { journal: false });
     try {
-      stored = await writeBacktestToStore(store, result);
+      stored = await storeRows.writeBacktestToStore(store, result, run);
       storeTarget = (await store.info()).target;
     } finally {
       await store.close();
@@ -131,8 +134,8 @@ export async function backtestCommand(opts: BacktestCliOptions, extra: {
       `ML: ${mlBlock.model}; ${mlBlock.loaded ? `${mlBlock.filtered} of ${result.signals.length} signals filtered by the model (ML_MIN_CONFIDENCE ${minConfidence})` : 'no signals filtered'}\n` +
       `wrote ${join(opts.out, 'summary.json')}, trades.csv, signals.csv${opts.report ? ', report.html' : ''}` +
       (opts.dataset ? `; dataset ${opts.dataset} (${datasetRows} rows)` : '') + '\n' +
-      (stored ? `store ${storeTarget}: ${stored.trades} trades, ${stored.signals} signals, ${stored.ml_features} ml_features rows upserted (source backtest)\n` : ''),
+      (stored ? `store ${storeTarget}: ${stored.trades} trades, ${stored.signals} signals, ${stored.ml_features} ml_features rows upserted (source backtest, run ${stored.run})\n` : ''),
     );
   }
-  return { result, summary, series };
+  return { result, summary, series, run };
 }

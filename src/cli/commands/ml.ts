@@ -9,6 +9,8 @@ import { InvalidArgumentError } from 'commander';
 import { openRawStore } from '../../storage/open.js';
 import { writeDataset } from '../../ml/dataset.js';
 import { datasetFromMlFeatures } from '../../ml/export.js';
+import { RUN_ID_PATTERN } from '../../backtest/store-rows.js';
+import type { MlFeatureFilter } from '../../storage/store.js';
 import { UserError } from '../errors.js';
 
 interface TrainOptions {
@@ -78,27 +80,65 @@ export function registerMlCommand(program: Command): void {
     });
 
   ml.command('export')
-    .description("write the store's ml_features (trades with outcomes) as a training dataset CSV")
+    .description("write the store's ml_features (trades with outcomes) of one source as a training dataset CSV")
     .requiredOption('--out <file>', 'dataset CSV to write')
-    .action(async (o: { out: string }) => {
+    .option('--source <source>', `rows of ${EXPORT_SOURCES.join('|')} (default live: the bot's own trades; with --run: backtest)`, exportSource)
+    .option('--run <id>', 'only this backtest run (the id `smc backtest --store` prints and writes in summary.json)', runId)
+    .action(async (o: { out: string; source?: ExportSource; run?: string }) => {
       const env = {
         DATA_DIR: process.env.DATA_DIR,
         DATABASE_URL: process.env.DATABASE_URL,
         SUPABASE_URL: process.env.SUPABASE_URL,
         SUPABASE_KEY: process.env.SUPABASE_KEY,
       };
+      const filter = exportFilter(o);
       const store = await openRawStore(env);
       try {
-        const { rows, skippedOpen, skippedOtherSchema } = datasetFromMlFeatures(await store.mlFeatures());
+        const records = await store.mlFeatures(filter);
+        const { rows, skippedOpen, skippedOtherSchema } = datasetFromMlFeatures(records);
         writeDataset(o.out, rows);
+        const runs = new Set(records.filter((r) => r.source === 'backtest').map((r) => r.run_id ?? 'before runs'));
+        const which = `source ${filter.source ?? 'all'}${filter.run ? `, run ${filter.run}` : ''}`;
         process.stdout.write(
-          `wrote ${rows.length} rows to ${o.out}` +
+          `wrote ${rows.length} rows (${which}) to ${o.out}` +
             (skippedOpen ? `; ${skippedOpen} without an outcome yet left out` : '') +
             (skippedOtherSchema ? `; ${skippedOtherSchema} of another feature schema left out` : '') +
-            '\n',
+            '\n' +
+            (records.length === 0 && filter.source !== undefined ? 'no ml_features rows of that source; --source all exports every source\n' : '') +
+            (runs.size > 1
+              ? `warning: rows of ${runs.size} backtest runs, so a signal can appear once per run; --run <id> exports one run\n`
+              : ''),
         );
       } finally {
         await store.close();
       }
     });
+}
+
+/** The sources `smc ml export --source` accepts ('all' = no filter). */
+export const EXPORT_SOURCES = ['live', 'paper', 'testnet', 'demo', 'replay', 'backtest', 'all'] as const;
+export type ExportSource = (typeof EXPORT_SOURCES)[number];
+
+function exportSource(v: string): ExportSource {
+  if (!(EXPORT_SOURCES as readonly string[]).includes(v)) {
+    throw new InvalidArgumentError(`"${v}" is not a source: use one of ${EXPORT_SOURCES.join(', ')}`);
+  }
+  return v as ExportSource;
+}
+
+function runId(v: string): string {
+  if (!RUN_ID_PATTERN.test(v)) throw new InvalidArgumentError(`"${v}" is not a backtest run id (16 hex digits, as \`smc backtest --store\` prints it)`);
+  return v;
+}
+
+/**
+ * Which rows `smc ml export` reads: live by default (the bot's own trades; rows from before sql/006
+ * count as live), the named source, or all; `--run` alone means that backtest run.
+ */
+export function exportFilter(o: { source?: ExportSource; run?: string }): MlFeatureFilter {
+  const source = o.source ?? (o.run ? 'backtest' : 'live');
+  if (o.run && source !== 'backtest' && source !== 'all') {
+    throw new UserError(`--run ${o.run} names a backtest run, but --source is ${source}: use --source backtest (or leave it out)`);
+  }
+  return { ...(source === 'all' ? {} : { source }), ...(o.run ? { run: o.run } : {}) };
 }
