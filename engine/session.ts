@@ -41,7 +41,15 @@ export interface SessionOptions {
 }
 
 export type SessionCommand =
-  | { type: 'place_entry'; orderId: string; tradeId: string; symbol: string; direction: Direction; orderType: 'limit' | 'market'; qty: number; price: number; takeProfit: number; stopLoss: number; leverage: number }
+  | {
+      type: 'place_entry'; orderId: string; tradeId: string; symbol: string; direction: Direction; orderType: 'limit' | 'market'; qty: number; price: number; takeProfit: number; stopLoss: number; leverage: number;
+      /**
+       * A chase after a timed-out limit: the limit it replaces (cancelled by the command just before) and
+       * the qty of it the session had counted. On an exchange a fill can race that cancel; the venue
+       * sends only `qty` minus what the limit filled beyond `filledQty`, so the entry never exceeds its size.
+       */
+      replaces?: { orderId: string; filledQty: number };
+    }
   | { type: 'cancel_entry'; orderId: string; tradeId: string; symbol: string }
   | { type: 'move_stop'; tradeId: string; symbol: string; stopLoss: number; reason: 'break_even' | 'trailing' }
   | { type: 'close_position'; orderId: string; tradeId: string; symbol: string; reason: ExitReason };
@@ -475,7 +483,7 @@ export class TradingSession {
     return true;
   }
 
-  private placeEntry(t: LiveTrade, orderType: 'limit' | 'market', qty: number, price: number): void {
+  private placeEntry(t: LiveTrade, orderType: 'limit' | 'market', qty: number, price: number, replaces?: { orderId: string; filledQty: number }): void {
     const orderId = `${t.id}-e${++t.entrySeq}`;
     t.entryOrderId = orderId;
     t.entryPhase = orderType;
@@ -483,6 +491,7 @@ export class TradingSession {
     this.commands.push({
       type: 'place_entry', orderId, tradeId: t.id, symbol: t.symbol, direction: t.direction, orderType, qty, price,
       takeProfit: t.signal.targets.takeProfit, stopLoss: t.signal.targets.stopLoss, leverage: t.leverage,
+      ...(replaces ? { replaces } : {}),
     });
     this.events.push({ type: 'entry_placed', tradeId: t.id, signal: t.signal, qty, price, orderType });
   }
@@ -493,12 +502,13 @@ export class TradingSession {
     // price has not run away; otherwise keep what filled (or record the miss).
     if (t.entryPhase === 'limit' && closeT >= t.deadline && t.entryOrderId) {
       const p = this.opts.params;
-      this.commands.push({ type: 'cancel_entry', orderId: t.entryOrderId, tradeId: t.id, symbol: t.symbol });
+      const limitId = t.entryOrderId;
+      this.commands.push({ type: 'cancel_entry', orderId: limitId, tradeId: t.id, symbol: t.symbol });
       t.entryOrderId = null;
       const moved = (c.close - t.signal.price) * (t.direction === 'long' ? 1 : -1);
       const remaining = t.targetQty - t.qty;
       if (moved < p.chase_max_target_fraction * t.signal.targets.tpDistance && remaining > 0) {
-        this.placeEntry(t, 'market', remaining, c.close);
+        this.placeEntry(t, 'market', remaining, c.close, { orderId: limitId, filledQty: t.qty });
       } else {
         t.entryPhase = 'done';
         t.targetQty = t.qty;

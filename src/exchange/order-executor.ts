@@ -472,6 +472,15 @@ export class OrderExecutor {
     return this.filledQty(link, state);
   }
 
+  /**
+   * What an order has filled as far as anything shows (fills seen, its last known state, the journal), and
+   * whether that is final: the order is done (filled, cancelled, rejected), so no fill can follow.
+   */
+  filledSoFar(link: string, state?: OrderState | null): { qty: number; final: boolean } {
+    const done = state?.status === 'filled' || state?.status === 'cancelled' || state?.status === 'rejected';
+    return { qty: this.filledQty(link, state ?? undefined), final: done };
+  }
+
   /** Fills by execId are the truth; the order's cumulative fill covers fills whose events are late. */
   private filledQty(link: string, state?: OrderState): number {
     const byFills = this.fills(link).reduce((s, f) => s + f.qty, 0);

@@ -61,6 +61,8 @@ export class Runtime {
   readonly startedAt: number;
   private pending = new Map<number, Map<string, import('../../engine/types.js').Candle>>();
   private instruments = new Map<string, Instrument>();
+  /** Timed-out limit entries just cancelled: what they filled in the end, for the chase that follows. */
+  private readonly cancelledEntries = new Map<string, { qty: number; final: boolean }>();
   private approvals = new Map<string, { record: ApprovalRecord; signal: Signal; timer: NodeJS.Timeout | null }>();
   private chain: Promise<void> = Promise.resolve();
   private readonly clock: () => number;
@@ -181,6 +183,30 @@ export class Runtime {
     }
   }
 
+  /**
+   * The market chase after a timed-out limit, sized from what the limit really filled: a fill can race
+   * the cancel (or be invisible to the session when it sized the chase), and chasing the session's
+   * remainder on top of it would enlarge the position up to twice its size. 0 = send nothing. A limit
+   * whose final state is unknown is not chased at all (it may have filled unseen): that throws, so the
+   * trader is alerted.
+   */
+  private chaseQty(symbol: string, qty: number, replaces: { orderId: string; filledQty: number }): number {
+    const limit = this.cancelledEntries.get(replaces.orderId);
+    this.cancelledEntries.delete(replaces.orderId);
+    if (!limit || !limit.final) {
+      throw new Error(`the timed-out limit entry ${replaces.orderId} may still be filling (its final state is unknown after the cancel); not chasing with a market order so the position cannot exceed its size — check the position and open orders on Bybit`);
+    }
+    const late = Math.max(0, limit.qty - replaces.filledQty);
+    if (late <= 1e-12) return qty;
+    const inst = this.instruments.get(symbol);
+    const step = inst?.qtyStep ?? 0;
+    const rest = qty - late;
+    const rounded = step > 0 ? Math.floor(rest / step + 1e-9) * step : rest;
+    const chase = rounded > 1e-12 && rounded >= (inst?.minQty ?? 0) ? rounded : 0;
+    this.log.warn({ symbol, limit: replaces.orderId, lateFill: late, chase }, 'limit entry filled while it was cancelled; market chase reduced to the remainder');
+    return chase;
+  }
+
   private async flush(time: number): Promise<void> {
     const step = this.pending.get(time);
     this.pending.delete(time);
@@ -211,17 +237,24 @@ export class Runtime {
     try {
       switch (cmd.type) {
         case 'place_entry': {
+          const qty = cmd.replaces ? this.chaseQty(cmd.symbol, cmd.qty, cmd.replaces) : cmd.qty;
+          if (qty === 0) return;
           await this.opts.exchange.setLeverage(cmd.symbol, cmd.leverage);
           await this.executor.place({
-            symbol: cmd.symbol, side: cmd.direction === 'long' ? 'Buy' : 'Sell', type: cmd.orderType, qty: cmd.qty,
+            symbol: cmd.symbol, side: cmd.direction === 'long' ? 'Buy' : 'Sell', type: cmd.orderType, qty,
             price: cmd.orderType === 'limit' ? cmd.price : undefined, takeProfit: cmd.takeProfit, stopLoss: cmd.stopLoss,
             purpose: 'entry', tradeId, orderLinkId: cmd.orderId, recordId: uuidFor('order', cmd.orderId, mode),
           });
           return;
         }
-        case 'cancel_entry':
-          await this.executor.cancel(cmd.symbol, cmd.orderId);
+        case 'cancel_entry': {
+          const state = await this.executor.cancel(cmd.symbol, cmd.orderId).catch((err: unknown) => {
+            this.cancelledEntries.set(cmd.orderId, { qty: 0, final: false });
+            throw err;
+          });
+          this.cancelledEntries.set(cmd.orderId, this.executor.filledSoFar(cmd.orderId, state));
           return;
+        }
         case 'move_stop':
           await this.executor.moveStop(cmd.symbol, cmd.stopLoss);
           return;

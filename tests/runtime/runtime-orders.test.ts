@@ -20,13 +20,13 @@ const params = { ...DEFAULT_PARAMS, use_limit_entry: false };
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
 
-async function setup(store: Store | null = null) {
+async function setup(store: Store | null = null, engineParams = params) {
   const fake = await startFakeBybit();
   cleanups.push(() => fake.close());
   const published: BotEvent[] = [];
   const rt = new Runtime({
     exchange: adapterFor(fake), store, publisher: { publish: async (e) => { published.push(e); } }, logger: silentLogger,
-    params, coins: { BTCUSDT: coinConfig('BTCUSDT') }, symbols: ['BTCUSDT'], baseTf: '1m', tradingMode: 'testnet',
+    params: engineParams, coins: { BTCUSDT: coinConfig('BTCUSDT') }, symbols: ['BTCUSDT'], baseTf: '1m', tradingMode: 'testnet',
     executionMode: 'auto', approvalTimeoutSeconds: 120, maxDailyLossPercent: 0, mlMinConfidence: 0, backfill: false,
     executor: { lookupAttempts: 3, lookupBackoffMs: 10, stopAttempts: 3 }, storeFlushTimeoutMs: 2_000,
   });
@@ -121,5 +121,23 @@ describe('runtime orders through the OrderExecutor', () => {
     expect(rt.executor.record(exit.orderLinkId)).toMatchObject({ purpose: 'exit', reduce_only: true, status: 'filled' });
     expect(fake.state.positions.get('BTCUSDT')!.size).toBe(0);
     expect(published.filter((e) => e.type === 'trade_closed')).toHaveLength(1);
+  });
+
+  it('T15 at the limit timeout the limit fills while it is cancelled: the market chase is cut to what is left, the position never exceeds its size', async () => {
+    const { fake, rt, published } = await setup(null, { ...params, use_limit_entry: true, limit_timeout_seconds: 60 });
+    const sig = signal();
+    expect((await rt.executeSignal(sig, null)).ok).toBe(true);
+    await until(async () => { await rt.idle(); return fake.state.orders.some((o) => o.orderType === 'Limit' && o.orderStatus === 'New'); }, 'resting limit entry');
+    const target = rt.session.openTrades().get('BTCUSDT')!.targetQty;
+    fake.faults.fillBeforeCancel(1);
+    // The candle that ends the limit's 60 s; price has not run, so the session chases the whole remainder.
+    fake.pushKline('BTCUSDT', '1', { ts: sig.time + 60_000, open: 60_000, high: 60_010, low: 59_990, close: 60_000, volume: 5 }, true);
+    await until(async () => { await rt.idle(); return fake.state.orders.some((o) => o.orderType === 'Limit' && o.orderStatus === 'Filled'); }, 'limit filled in the cancel race');
+    const limit = fake.state.orders.find((o) => o.orderType === 'Limit')!;
+    await until(async () => { await rt.idle(); return rt.session.openTrades().get('BTCUSDT')?.qty === limit.cumExecQty; }, 'session counts the late limit fill');
+    expect(fake.state.orders.filter((o) => o.orderType === 'Market')).toHaveLength(0);
+    expect(limit.cumExecQty).toBeCloseTo(target, 2); // the whole entry, rounded to the qty step
+    expect(fake.state.positions.get('BTCUSDT')!.size).toBe(limit.cumExecQty);
+    expect(errors(published)).toEqual([]);
   });
 });
