@@ -52,7 +52,8 @@ describe('migrations on PGlite', () => {
       await fresh.upsertTrade(trade({ source: 'live' }));
       for (const role of ['anon', 'authenticated']) {
         await db.exec(`SET ROLE ${role}`);
-        for (const sql of ['SELECT * FROM trades', 'SELECT * FROM win_rate_by_confidence', "SELECT acquire_lease('a', 'b', 1000)",
+        for (const sql of ['SELECT * FROM trades', 'SELECT * FROM win_rate_by_confidence', 'SELECT * FROM daily_stats_by_run',
+          'SELECT * FROM ml_features', "SELECT acquire_lease('a', 'b', 1000)",
           `INSERT INTO bot_state (id, mode, paused) VALUES (true, 'auto', false)`]) {
           await expect(db.query(sql), `${role}: ${sql}`).rejects.toThrow(/permission denied/);
         }
@@ -61,6 +62,7 @@ describe('migrations on PGlite', () => {
       await db.exec('SET ROLE service_role');
       expect((await db.query<{ ok: boolean }>("SELECT acquire_lease('acct', 'me', 1000) AS ok")).rows[0].ok).toBe(true);
       expect((await db.query('SELECT * FROM trades')).rows).toHaveLength(1);
+      expect((await db.query(`SELECT * FROM win_rate_by_confidence_by_run WHERE source = 'live'`)).rows).toHaveLength(0); // open trade
       await db.exec('RESET ROLE');
       expect((await fresh.openTrades('live')).length).toBe(1);
       const rls = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND NOT rowsecurity`);
