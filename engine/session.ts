@@ -267,12 +267,16 @@ export class TradingSession {
     const entryPx = t.entryCost / t.qty;
     const sign = t.direction === 'long' ? 1 : -1;
     this.equity += sign * (f.price - entryPx) * f.qty - f.fee;
+    const closesAll = t.exitQty >= t.qty - 1e-12;
+    // A reduce nobody asked the bot for (the trader trimmed the position on the exchange) that leaves
+    // some of it open: counted in the trade's PnL, and the rest stays managed (stop moves, time exit).
+    if (!t.closing && f.trigger === 'close' && !closesAll) return;
     if (!t.closing) {
       t.closing = f.trigger === 'take_profit' ? 'take_profit'
         : f.trigger === 'stop_loss' ? (t.manager?.stopExitReason() ?? 'stop_loss')
         : 'manual';
     }
-    if (t.exitQty >= t.qty - 1e-12) {
+    if (closesAll) {
       t.manager?.recordExit(t.exitCost / t.exitQty, f.time, t.closing);
       this.finish(t);
     }

@@ -34,14 +34,16 @@ export class RuntimeControl implements BotControl {
   async positions(): Promise<OpenPositionView[]> {
     const out: OpenPositionView[] = [];
     for (const t of this.rt.session.openTrades().values()) {
-      if (t.qty <= 0) continue;
+      // What is still open: a part the trader closed by hand on the exchange is already realised.
+      const open = t.qty - t.exitQty;
+      if (open <= 1e-12) continue;
       const entry = t.entryCost / t.qty;
       const mark = this.rt.lastPrice.get(t.symbol) ?? entry;
       const sign = t.direction === 'long' ? 1 : -1;
       out.push({
-        tradeId: t.id, symbol: t.symbol, direction: t.direction, entryPrice: entry, markPrice: mark, qty: t.qty,
+        tradeId: t.id, symbol: t.symbol, direction: t.direction, entryPrice: entry, markPrice: mark, qty: open,
         leverage: t.leverage, stopLoss: t.manager?.stop ?? t.signal.targets.stopLoss, takeProfit: t.signal.targets.takeProfit,
-        unrealisedPnl: sign * (mark - entry) * t.qty, movePercent: (sign * (mark - entry) / entry) * 100, openedAt: t.entryTime,
+        unrealisedPnl: sign * (mark - entry) * open, movePercent: (sign * (mark - entry) / entry) * 100, openedAt: t.entryTime,
         breakEven: t.manager ? t.manager.phase !== 'initial' : false, trailing: t.manager?.phase === 'trailing',
       });
     }

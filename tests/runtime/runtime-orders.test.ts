@@ -8,12 +8,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PARAMS, coinConfig } from '../../engine/params.js';
 import type { Signal } from '../../engine/types.js';
+import type { TradeResult } from '../../engine/session.js';
 import { Runtime } from '../../src/runtime/runtime.js';
+import { RuntimeControl } from '../../src/runtime/control.js';
 import { openStore } from '../../src/storage/open.js';
 import type { Store } from '../../src/storage/store.js';
 import type { BotEvent } from '../../handlers/control.js';
 import { silentLogger } from '../../src/log.js';
 import { startFakeBybit, type FakeBybit } from '../fakes/bybit/server.js';
+import { manualReduce } from '../fakes/bybit/state.js';
 import { adapterFor, until } from '../exchange/helpers.js';
 
 const params = { ...DEFAULT_PARAMS, use_limit_entry: false };
@@ -139,5 +142,36 @@ describe('runtime orders through the OrderExecutor', () => {
     expect(limit.cumExecQty).toBeCloseTo(target, 2); // the whole entry, rounded to the qty step
     expect(fake.state.positions.get('BTCUSDT')!.size).toBe(limit.cumExecQty);
     expect(errors(published)).toEqual([]);
+  });
+
+  it('the trader trims the position by hand while the bot runs: that part counts in the PnL and the rest stays managed', async () => {
+    const { fake, rt, published } = await setup();
+    const results: TradeResult[] = [];
+    rt.onTradeClosed = (t) => results.push(t);
+    await openTrade(rt, fake);
+    const entered = fake.state.positions.get('BTCUSDT')!.size;
+    const trim = Math.round(entered * 0.4 * 1000) / 1000;
+    fake.state.setPrice('BTCUSDT', 60_300);
+    const { exec } = manualReduce(fake.state, 'BTCUSDT', trim);
+    await until(async () => { await rt.idle(); return rt.session.openTrades().get('BTCUSDT')!.exitQty > 0; }, 'manual reduce counted');
+    const t = rt.session.openTrades().get('BTCUSDT')!;
+    expect(t.closing).toBeNull();
+    const [view] = await new RuntimeControl(rt).positions();
+    expect(view.qty).toBeCloseTo(entered - trim, 12);
+    // Still managed: a candle past 50 % of the target moves the stop to break-even on the exchange.
+    fake.state.setPrice('BTCUSDT', 60_700);
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    fake.pushKline('BTCUSDT', '1', { ts: minute + 60_000, open: 60_300, high: 60_720, low: 60_290, close: 60_700, volume: 12 }, true);
+    await until(async () => { await rt.idle(); return fake.state.positions.get('BTCUSDT')!.stopLoss > 60_000; }, 'stop moved for the rest');
+    await rt.runExclusive(async () => { rt.session.requestClose('BTCUSDT'); await rt.processDrained(); });
+    await until(async () => { await rt.idle(); return published.some((e) => e.type === 'trade_closed'); }, 'trade closed');
+    // Net PnL is what the exchange's executions say: every exit against the entry, minus every fee.
+    const execs = fake.state.executions.filter((e) => e.symbol === 'BTCUSDT');
+    const cash = execs.reduce((s, e) => s + (e.side === 'Sell' ? 1 : -1) * e.execQty * e.execPrice - e.execFee, 0);
+    expect(execs.some((e) => e.execId === exec.execId)).toBe(true);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ exitReason: 'manual', qty: entered });
+    expect(results[0].netPnl).toBeCloseTo(cash, 6);
+    expect(fake.state.positions.get('BTCUSDT')!.size).toBe(0);
   });
 });
