@@ -52,3 +52,15 @@ export class MigrationChangedError extends Error {
     this.name = 'MigrationChangedError';
   }
 }
+
+/** The database behind Supabase's REST API lacks migrations this version writes to. */
+export class SchemaBehindError extends Error {
+  readonly userFacing = true;
+  constructor(readonly pending: string[]) {
+    super(
+      `the Supabase database is missing migration${pending.length === 1 ? '' : 's'} ${pending.join(', ')}: set DATABASE_URL to the ` +
+        'project\'s connection string (Supabase dashboard → Connect) and run `smc db migrate` once, then start again',
+    );
+    this.name = 'SchemaBehindError';
+  }
+}

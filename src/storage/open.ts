@@ -7,6 +7,7 @@ import { PostgresStore, maskUrl } from './postgres-store.js';
 import { SupabaseStore } from './supabase-store.js';
 import { QueuedStore, type QueuedStoreOptions } from './queued-store.js';
 import { lockDataDir } from './lockfile.js';
+import { loadMigrations, SchemaBehindError } from './migrations.js';
 
 export const DEFAULT_DATA_DIR = './data';
 
@@ -69,6 +70,7 @@ export async function openStore(env: StoreEnv, opts: OpenStoreOptions = {}): Pro
         prepare = () => raw.migrate();
       }
     }
+    if (opts.migrate !== false && kind === 'supabase') await checkSupabaseSchema(raw, opts);
     if (opts.journal === false) return withRelease(inner, unlock);
     return withRelease(await QueuedStore.open(inner, journalDir(env), { ...opts, prepare }), unlock);
   } catch (e) {
@@ -76,6 +78,23 @@ export async function openStore(env: StoreEnv, opts: OpenStoreOptions = {}): Pro
     unlock();
     throw e;
   }
+}
+
+/**
+ * Supabase over REST cannot migrate: a database behind this version (e.g. without 006's columns) would
+ * refuse every write, so start-up stops with what to run. Unreachable now: the journal keeps the writes.
+ */
+async function checkSupabaseSchema(store: Store, opts: OpenStoreOptions): Promise<void> {
+  let applied: string[];
+  try {
+    applied = await store.appliedMigrations();
+  } catch (e) {
+    opts.onError?.('database unreachable at start; schema not checked', e as Error);
+    return;
+  }
+  const have = new Set(applied);
+  const pending = loadMigrations().map((m) => m.name).filter((n) => !have.has(n));
+  if (pending.length) throw new SchemaBehindError(pending);
 }
 
 function withRelease(store: Store, release: () => void): Store {

@@ -8,7 +8,8 @@ import { PGlite, type PGliteInterface } from '@electric-sql/pglite';
 import { PgliteStore } from '../../src/storage/pglite-store.js';
 import { SupabaseStore, SUPABASE_MIGRATE_MESSAGE } from '../../src/storage/supabase-store.js';
 import { QueuedStore } from '../../src/storage/queued-store.js';
-import { loadMigrations } from '../../src/storage/migrations.js';
+import { loadMigrations, SchemaBehindError } from '../../src/storage/migrations.js';
+import { openStore } from '../../src/storage/open.js';
 import { FakePostgrest } from '../fakes/postgrest/server.js';
 import { storeContract } from './contract.js';
 import { approval, trade } from './fixtures.js';
@@ -147,4 +148,29 @@ describe('SupabaseStore outage', () => {
 
 describe('SupabaseStore contract', () => {
   storeContract(() => store);
+});
+
+describe('opening a Supabase store', () => {
+  it('a database behind this version (a migration not run) stops start-up with what to run; a migrated one opens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smc-sb-open-'));
+    const behind = await PGlite.create();
+    const all = loadMigrations();
+    await PgliteStore.fromInstance(behind).migrate(all.slice(0, -1));
+    const rest = await new FakePostgrest(behind, KEY).start();
+    try {
+      const env = { SUPABASE_URL: rest.url, SUPABASE_KEY: KEY, DATA_DIR: dir };
+      const err = await openStore(env).then(() => null, (e: Error) => e);
+      expect(err).toBeInstanceOf(SchemaBehindError);
+      expect(err!.message).toContain(all[all.length - 1].name);
+      expect(err!.message).toMatch(/DATABASE_URL.*smc db migrate/);
+      expect(rest.requests.filter((r) => r.method !== 'GET')).toEqual([]); // nothing written
+      await PgliteStore.fromInstance(behind).migrate(all);
+      const opened = await openStore(env);
+      await opened.close();
+    } finally {
+      await rest.stop();
+      await behind.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
