@@ -455,6 +455,14 @@ export class Runtime {
       const final = await this.executor.cancel(r.symbol, r.order_link_id);
       logger.warn({ orderLinkId: r.order_link_id, symbol: r.symbol, filledQty: final?.filledQty ?? r.filled_qty }, 'reconcile: cancelled an entry order left resting by the previous process');
     }
+    // Sent before the restart, outcome unknown, still invisible on Bybit: it may rest or fill later
+    // (its fill is still taken by orderLinkId). The trader should know before anything else happens.
+    for (const r of report.unresolved) {
+      await this.opts.publisher.publish({
+        type: 'error',
+        message: `${r.symbol} ${r.purpose} order ${r.order_link_id} (${r.side} ${r.qty}) was sent before the restart but Bybit does not show it yet: its state is unknown — check open orders and the position on Bybit (/pause stops new entries meanwhile)`,
+      });
+    }
     const openTrades = store ? await store.openTrades(mode).catch((err) => {
       logger.warn({ err: String((err as Error)?.message ?? err) }, 'reconcile: could not read open trades from the store');
       return [] as TradeRecord[];

@@ -255,6 +255,22 @@ describe('restart in the middle of a trade (runtime, real store, fake Bybit)', (
     assertNoDuplicateOrders(fake);
   });
 
+  it('T18 an order sent before the restart that Bybit still does not show: left unknown, never re-sent, and the trader is alerted', async () => {
+    const fake = await startFakeBybit();
+    cleanups.push(() => fake.close());
+    const store = await openStore({ DATA_DIR: tempDir() });
+    cleanups.push(() => store.close());
+    const at = new Date(Date.now() - 60_000);
+    await store.upsertOrder({ ...orderRow('T-ETHUSDT-3-e1', at), status: 'unknown' });
+    const published: BotEvent[] = [];
+    const rt = runtimeOn(fake, store, published);
+    await rt.start();
+    expect(rt.executor.record('T-ETHUSDT-3-e1')?.status).toBe('unknown');
+    expect(fake.requests.filter((r) => r.path === '/v5/order/create')).toEqual([]);
+    const alerts = published.filter((e): e is Extract<BotEvent, { type: 'error' }> => e.type === 'error').map((e) => e.message);
+    expect(alerts).toEqual([expect.stringMatching(/^ETHUSDT entry order T-ETHUSDT-3-e1 .*state is unknown — check open orders/)]);
+  });
+
   it('T34 with the database down during the trade: writes wait in the journal across the restart and the trade resumes the same', async () => {
     const fake = await startFakeBybit();
     cleanups.push(() => fake.close());
