@@ -153,6 +153,9 @@ export class Runtime {
         if (!e.connected) this.log.warn({ reason: e.reason }, 'exchange connection lost');
         if (!e.connected && /^reconnect storm/.test(e.reason ?? '')) await this.opts.publisher.publish({ type: 'error', message: `exchange ${e.reason}` });
         return;
+      case 'funding':
+        this.session.onFunding(e.symbol, e.amount);
+        return;
       case 'fill':
         // Counted once: repeats (stream + REST resync, or fills already in a position adopted at start) stop here.
         if (!this.executor.acceptFill(e.fill)) return;

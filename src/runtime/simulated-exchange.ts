@@ -105,7 +105,10 @@ export class SimulatedExchange implements ExchangePort {
         this.now = e.candle.ts + ms;
         this.last.set(e.symbol, e.candle);
         const { fills, funding } = this.broker.processCandle(e.symbol, e.candle, ms);
-        for (const f of funding) this.equity -= f.amount;
+        for (const f of funding) {
+          this.equity -= f.amount;
+          await onEvent({ type: 'funding', symbol: f.symbol, amount: f.amount, time: f.time });
+        }
         for (const f of fills) await onEvent({ type: 'fill', fill: this.toFill(f) });
         this.broker.prune();
       }

@@ -14,8 +14,11 @@ import { dataPath } from '../helpers/data.js';
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'AVAXUSDT', 'DOGEUSDT'];
 
 describe('replay through the live runtime equals the backtest', () => {
-  it('opens and closes exactly the trades of the backtest on the same candles', async () => {
-    const cfg = buildRunConfig({});
+  it.each([
+    ['', []],
+    [' with funding charged every 8 h', ['funding_rate=0.0001']],
+  ])('opens and closes exactly the trades of the backtest on the same candles%s', async (_, set) => {
+    const cfg = buildRunConfig({ set });
     const series = loadDataSources([dataPath('binance-spot')], {
       symbols: SYMBOLS, from: Date.parse('2021-04-02T00:00:00Z'), to: Date.parse('2021-04-20T00:00:00Z'),
     });
@@ -37,6 +40,7 @@ describe('replay through the live runtime equals the backtest', () => {
     // The backtest closes what is still open at the end of the data; the replay keeps it open.
     const closed = bt.trades.filter((t) => t.exitReason !== 'end_of_data');
     expect(closed.length).toBeGreaterThan(3);
+    if (cfg.params.funding_rate !== 0) expect(closed.some((t) => t.funding !== 0)).toBe(true);
     const strip = (t: TradeResult) => ({ ...t, signal: undefined });
     expect(replayed.map(strip)).toEqual(closed.map(strip));
     expect(events.filter((e) => e.type === 'trade_closed')).toHaveLength(replayed.length);
