@@ -483,6 +483,12 @@ export class Runtime {
     }
     for (const p of positions) {
       const row = openTrades.find((t) => t.symbol === p.symbol && t.direction === p.direction) ?? null;
+      // A coin this bot does not trade and never traded: the trader's own business (a manual trade on
+      // the same account). No stop placed, not managed, not counted against max_concurrent_trades.
+      if (!row && !this.session.analyzers.has(p.symbol)) {
+        logger.warn({ symbol: p.symbol, size: p.size }, 'reconcile: open position on a coin this bot does not trade; left alone');
+        continue;
+      }
       const stop = await this.ensureStop(p, row);
       const exits = row ? splitExits(fills, p, row.entry_time.getTime()) : { before: [], after: [] };
       this.session.adoptPosition({
@@ -500,6 +506,13 @@ export class Runtime {
       for (const f of exits.after) this.session.onFill(toVenueFill(f));
       logger.warn({ symbol: p.symbol, size: p.size, stop, trade: row?.id ?? null, closedBefore: exits.before.length, closedSince: exits.after.length },
         row ? 'reconcile: resumed the open trade from the store' : 'reconcile: adopted an open position the store did not know');
+      if (!row) {
+        // One-way mode nets a bot entry into it anyway, so the bot takes it over — and says so.
+        await this.opts.publisher.publish({
+          type: 'error',
+          message: `${p.symbol}: found an open ${p.direction} of ${p.size} @ ${p.entryPrice} on Bybit that the bot has no record of; the bot now manages it (stop ${stop}, time exit). If it is yours, close it with /close ${p.symbol} or on Bybit.`,
+        });
+      }
     }
     await this.process(this.session.drain());
   }

@@ -271,6 +271,27 @@ describe('restart in the middle of a trade (runtime, real store, fake Bybit)', (
     expect(alerts).toEqual([expect.stringMatching(/^ETHUSDT entry order T-ETHUSDT-3-e1 .*state is unknown — check open orders/)]);
   });
 
+  it('T29 positions the bot has no record of: a coin it does not trade is left alone; one of its coins is taken over with a stop and the trader is told', async () => {
+    const fake = await startFakeBybit();
+    cleanups.push(() => fake.close());
+    fake.state.addInstrument({ symbol: 'XRPUSDT', tickSize: '0.0001', qtyStep: '1', minOrderQty: '1', maxOrderQty: '1000000', minNotionalValue: '5', maxLeverage: '75.00', status: 'Trading' }, 0.5);
+    // The trader's own trades on the same account, made by hand (no stops).
+    for (const [symbol, qty] of [['XRPUSDT', 1_000], ['BTCUSDT', 0.01]] as const) {
+      fake.state.submit(fake.state.newOrder({ symbol, side: 'Buy', orderType: 'Market', qty, price: 0, reduceOnly: false, orderLinkId: '' }));
+    }
+    const store = await openStore({ DATA_DIR: tempDir() });
+    cleanups.push(() => store.close());
+    const published: BotEvent[] = [];
+    const rt = runtimeOn(fake, store, published);
+    await rt.start();
+    expect([...rt.session.openTrades().keys()]).toEqual(['BTCUSDT']);
+    expect(fake.state.positions.get('XRPUSDT')).toMatchObject({ size: 1_000, stopLoss: 0 });
+    expect(fake.requests.filter((r) => r.body.symbol === 'XRPUSDT')).toEqual([]);
+    expect(fake.state.positions.get('BTCUSDT')!.stopLoss).toBeCloseTo(60_000 * 0.98, 1);
+    const alerts = published.filter((e): e is Extract<BotEvent, { type: 'error' }> => e.type === 'error').map((e) => e.message);
+    expect(alerts).toEqual([expect.stringMatching(/^BTCUSDT: found an open long of 0\.01 @ 60000 on Bybit that the bot has no record of; the bot now manages it .*\/close BTCUSDT/)]);
+  });
+
   it('T34 with the database down during the trade: writes wait in the journal across the restart and the trade resumes the same', async () => {
     const fake = await startFakeBybit();
     cleanups.push(() => fake.close());
