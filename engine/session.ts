@@ -479,6 +479,23 @@ export class TradingSession {
     return { entryPrice, size };
   }
 
+  /**
+   * The venue did not place entry order `orderId` (refused, or never sent), so nothing of it will fill.
+   * The trade keeps what its earlier entry order filled — `filledElsewhere` counts fills of that order
+   * the session may not have seen yet — or, when nothing filled, is dropped as entry_missed (freeing
+   * its slot and its symbol).
+   */
+  entryNotPlaced(orderId: string, time: number, filledElsewhere = 0): void {
+    const t = this.byOrder.get(orderId);
+    if (!t || t.entryOrderId !== orderId || this.trades.get(t.symbol) !== t) return;
+    t.entryOrderId = null;
+    t.entryPhase = 'done';
+    t.targetQty = Math.max(t.qty, filledElsewhere);
+    if (t.targetQty > 1e-12) return;
+    this.trades.delete(t.symbol);
+    this.events.push({ type: 'entry_missed', tradeId: t.id, signal: t.signal, time });
+  }
+
   /** Manual close (chat /close). */
   requestClose(symbol: string, reason: ExitReason = 'manual'): boolean {
     const t = this.trades.get(symbol);

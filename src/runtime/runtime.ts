@@ -17,6 +17,7 @@ import { RuntimeControl } from './control.js';
 import { OrderExecutor, memoryJournal, storeJournal, type OrderExecutorOptions } from '../exchange/order-executor.js';
 import type { TradeRecord } from '../storage/store.js';
 import type { Fill as ExchangeFill, Position } from '../exchange/port.js';
+import { ExchangeError } from '../exchange/errors.js';
 
 export interface Publisher {
   publish(e: BotEvent): Promise<void>;
@@ -189,25 +190,26 @@ export class Runtime {
   /**
    * The market chase after a timed-out limit, sized from what the limit really filled: a fill can race
    * the cancel (or be invisible to the session when it sized the chase), and chasing the session's
-   * remainder on top of it would enlarge the position up to twice its size. 0 = send nothing. A limit
+   * remainder on top of it would enlarge the position up to twice its size. qty 0 = send nothing. A limit
    * whose final state is unknown is not chased at all (it may have filled unseen): that throws, so the
    * trader is alerted.
    */
-  private chaseQty(symbol: string, qty: number, replaces: { orderId: string; filledQty: number }): number {
+  private chaseQty(symbol: string, qty: number, replaces: { orderId: string; filledQty: number }): { qty: number; limitFilled: number } {
     const limit = this.cancelledEntries.get(replaces.orderId);
     this.cancelledEntries.delete(replaces.orderId);
     if (!limit || !limit.final) {
       throw new Error(`the timed-out limit entry ${replaces.orderId} may still be filling (its final state is unknown after the cancel); not chasing with a market order so the position cannot exceed its size — check the position and open orders on Bybit`);
     }
-    const late = Math.max(0, limit.qty - replaces.filledQty);
-    if (late <= 1e-12) return qty;
+    const limitFilled = Math.max(limit.qty, replaces.filledQty);
+    const late = limitFilled - replaces.filledQty;
+    if (late <= 1e-12) return { qty, limitFilled };
     const inst = this.instruments.get(symbol);
     const step = inst?.qtyStep ?? 0;
     const rest = qty - late;
     const rounded = step > 0 ? Math.floor(rest / step + 1e-9) * step : rest;
     const chase = rounded > 1e-12 && rounded >= (inst?.minQty ?? 0) ? rounded : 0;
     this.log.warn({ symbol, limit: replaces.orderId, lateFill: late, chase }, 'limit entry filled while it was cancelled; market chase reduced to the remainder');
-    return chase;
+    return { qty: chase, limitFilled };
   }
 
   private async flush(time: number): Promise<void> {
@@ -240,14 +242,28 @@ export class Runtime {
     try {
       switch (cmd.type) {
         case 'place_entry': {
-          const qty = cmd.replaces ? this.chaseQty(cmd.symbol, cmd.qty, cmd.replaces) : cmd.qty;
+          const chase = cmd.replaces ? this.chaseQty(cmd.symbol, cmd.qty, cmd.replaces) : null;
+          const qty = chase ? chase.qty : cmd.qty;
           if (qty === 0) return;
-          await this.opts.exchange.setLeverage(cmd.symbol, cmd.leverage);
-          await this.executor.place({
-            symbol: cmd.symbol, side: cmd.direction === 'long' ? 'Buy' : 'Sell', type: cmd.orderType, qty,
-            price: cmd.orderType === 'limit' ? cmd.price : undefined, takeProfit: cmd.takeProfit, stopLoss: cmd.stopLoss,
-            purpose: 'entry', tradeId, orderLinkId: cmd.orderId, recordId: uuidFor('order', cmd.orderId, mode),
-          });
+          let sent = false;
+          try {
+            await this.opts.exchange.setLeverage(cmd.symbol, cmd.leverage);
+            sent = true;
+            await this.executor.place({
+              symbol: cmd.symbol, side: cmd.direction === 'long' ? 'Buy' : 'Sell', type: cmd.orderType, qty,
+              price: cmd.orderType === 'limit' ? cmd.price : undefined, takeProfit: cmd.takeProfit, stopLoss: cmd.stopLoss,
+              purpose: 'entry', tradeId, orderLinkId: cmd.orderId, recordId: uuidFor('order', cmd.orderId, mode),
+            });
+          } catch (err) {
+            // Refused or never sent: the trade must not wait for it (it would hold a slot and its coin
+            // for good). One that may have reached Bybit (unknown outcome) is kept: its fill may come.
+            const mayExist = sent && err instanceof ExchangeError && (err.outcome === 'unknown' || err.outcome === 'duplicate');
+            if (!mayExist) {
+              this.session.entryNotPlaced(cmd.orderId, this.lastCandleTime ?? this.clock(), chase?.limitFilled ?? 0);
+              await this.process(this.session.drain());
+            }
+            throw err;
+          }
           return;
         }
         case 'cancel_entry': {

@@ -174,4 +174,20 @@ describe('runtime orders through the OrderExecutor', () => {
     expect(results[0].netPnl).toBeCloseTo(cash, 6);
     expect(fake.state.positions.get('BTCUSDT')!.size).toBe(0);
   });
+
+  it('T07 an entry Bybit refuses (110007) frees its slot and its coin: the signal is a missed entry and the next one trades', async () => {
+    const { fake, rt, published } = await setup();
+    fake.faults.rest('/v5/order/create', { kind: 'retCode', retCode: 110007, retMsg: 'ab not enough for new order' }, 1);
+    const first = signal();
+    expect((await rt.executeSignal(first, null)).ok).toBe(true);
+    await rt.idle();
+    expect(errors(published)).toEqual([expect.stringMatching(/^place_entry BTCUSDT failed: .*110007/)]);
+    expect(rt.session.openTradeCount).toBe(0);
+    expect(fake.state.orders).toHaveLength(0);
+    // The same coin trades again on the next signal (nothing left waiting for the refused order).
+    const next = signal(first.time + 60_000);
+    expect((await rt.executeSignal(next, null)).ok).toBe(true);
+    await until(async () => { await rt.idle(); return (rt.session.openTrades().get('BTCUSDT')?.qty ?? 0) > 0; }, 'second entry fill');
+    expect(fake.state.orders).toHaveLength(1);
+  });
 });
