@@ -134,6 +134,8 @@ interface LiveTrade {
   manager: TradeManager | null;
   closing: ExitReason | null;
   closeSeq: number;
+  /** A close the venue did not place (refused, never sent): asked again on the next candle. */
+  retryClose?: ExitReason;
   /** Exits made before this session adopted the trade (a manual partial close while the bot was down). */
   closedBefore?: { qty: number; cost: number };
 }
@@ -496,6 +498,18 @@ export class TradingSession {
     this.events.push({ type: 'entry_missed', tradeId: t.id, signal: t.signal, time });
   }
 
+  /**
+   * The venue did not place close order `orderId` (refused, or never sent) and nothing of it filled:
+   * the position is still open, so the close is asked again on the next candle (and /close works).
+   */
+  exitNotPlaced(orderId: string): void {
+    for (const t of this.trades.values()) {
+      if (!t.closing || t.exitQty > 0 || orderId !== `${t.id}-x${t.closeSeq}`) continue;
+      t.retryClose = t.closing;
+      t.closing = null;
+    }
+  }
+
   /** Manual close (chat /close). */
   requestClose(symbol: string, reason: ExitReason = 'manual'): boolean {
     const t = this.trades.get(symbol);
@@ -518,6 +532,12 @@ export class TradingSession {
   }
 
   private manage(t: LiveTrade, c: Candle, closeT: number): void {
+    if (t.retryClose && !t.closing) {
+      const reason = t.retryClose;
+      t.retryClose = undefined;
+      this.close(t, reason);
+      return;
+    }
     if (t.closing) return;
     // Hybrid entry: after the limit timeout, chase the remainder with a market order only while
     // price has not run away; otherwise keep what filled (or record the miss).

@@ -257,8 +257,7 @@ export class Runtime {
           } catch (err) {
             // Refused or never sent: the trade must not wait for it (it would hold a slot and its coin
             // for good). One that may have reached Bybit (unknown outcome) is kept: its fill may come.
-            const mayExist = sent && err instanceof ExchangeError && (err.outcome === 'unknown' || err.outcome === 'duplicate');
-            if (!mayExist) {
+            if (!sent || !isMaybePlaced(err)) {
               this.session.entryNotPlaced(cmd.orderId, this.lastCandleTime ?? this.clock(), chase?.limitFilled ?? 0);
               await this.process(this.session.drain());
             }
@@ -278,7 +277,13 @@ export class Runtime {
           await this.executor.moveStop(cmd.symbol, cmd.stopLoss);
           return;
         case 'close_position':
-          await this.executor.closePosition(cmd.symbol, { orderLinkId: cmd.orderId, recordId: uuidFor('order', cmd.orderId, mode), tradeId });
+          try {
+            await this.executor.closePosition(cmd.symbol, { orderLinkId: cmd.orderId, recordId: uuidFor('order', cmd.orderId, mode), tradeId });
+          } catch (err) {
+            // Not placed: the position stays open with its exchange stop; the close is asked again.
+            if (!isMaybePlaced(err)) this.session.exitNotPlaced(cmd.orderId);
+            throw err;
+          }
           return;
       }
     } catch (err) {
@@ -678,6 +683,11 @@ function entryFees(fills: Fill[], symbol: string, direction: 'long' | 'short', s
   let fees = 0;
   for (const f of fills) if (f.symbol === symbol && f.side === side && !f.reduceOnly && f.time >= since - 60_000) fees += f.fee;
   return fees;
+}
+
+/** An order request that failed this way may still have reached Bybit (look it up; do not forget it). */
+function isMaybePlaced(err: unknown): boolean {
+  return err instanceof ExchangeError && (err.outcome === 'unknown' || err.outcome === 'duplicate');
 }
 
 function toVenueFill(f: Fill): VenueFill {

@@ -190,4 +190,20 @@ describe('runtime orders through the OrderExecutor', () => {
     await until(async () => { await rt.idle(); return (rt.session.openTrades().get('BTCUSDT')?.qty ?? 0) > 0; }, 'second entry fill');
     expect(fake.state.orders).toHaveLength(1);
   });
+
+  it('a close Bybit refuses is asked again on the next candle: the trade is not left half-closed', async () => {
+    const { fake, rt, published } = await setup();
+    await openTrade(rt, fake);
+    fake.faults.rest('/v5/order/create', { kind: 'retCode', retCode: 10001, retMsg: 'params error: reduce-only rejected' }, 1);
+    await rt.runExclusive(async () => { rt.session.requestClose('BTCUSDT'); await rt.processDrained(); });
+    await rt.idle();
+    expect(errors(published)).toEqual([expect.stringMatching(/^close_position BTCUSDT failed: .*10001/)]);
+    expect(fake.state.positions.get('BTCUSDT')!.size).toBeGreaterThan(0);
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    fake.pushKline('BTCUSDT', '1', { ts: minute, open: 60_000, high: 60_010, low: 59_990, close: 60_000, volume: 5 }, true);
+    await until(async () => { await rt.idle(); return published.some((e) => e.type === 'trade_closed'); }, 'trade closed by the retried close');
+    expect(fake.state.positions.get('BTCUSDT')!.size).toBe(0);
+    const closes = fake.state.orders.filter((o) => o.reduceOnly && o.orderLinkId);
+    expect(closes.map((o) => o.orderLinkId)).toEqual([`T-BTCUSDT-${signal().time}-x2`]);
+  });
 });
