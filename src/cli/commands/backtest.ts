@@ -1,6 +1,7 @@
 // `smc backtest`: several coins on historical candles; writes summary.json, trades.csv,
 // signals.csv and report.html. ML: --dataset writes the training dataset, --model scores and filters
 // signals with a trained model, --store writes trades, signals and ml_features to the store.
+import { COMMAND_SUMMARIES } from '../summaries.js';
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,7 +50,7 @@ function mlSettings(opts: BacktestCliOptions, env: NodeJS.ProcessEnv): { path: s
 export function registerBacktestCommand(program: Command): Command {
   return withDataOptions(program
     .command('backtest')
-    .description('backtest the strategy on historical candles (1m or 5m base) across several coins'))
+    .description(COMMAND_SUMMARIES.backtest.summary))
     .requiredOption('--out <dir>', 'output folder')
     .option('--no-report', 'skip report.html')
     .option('--quiet', 'no progress bar and no summary on stdout')

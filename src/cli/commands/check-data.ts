@@ -1,6 +1,7 @@
 // `smc check-data <paths...>`: validates candle files or data folders and prints, per file, its
 // rows, timeframe, time range and gaps (gaps are reported, never filled). A bad file stops with
 // one line naming file, row and problem (a DataError, printed by the CLI's error handler).
+import { COMMAND_SUMMARIES } from '../summaries.js';
 import type { Command } from 'commander';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ export function checkData(paths: string[]): string[] {
 export function registerCheckDataCommand(program: Command): void {
   program
     .command('check-data')
-    .description('validate candle files or data folders and report their rows, range and gaps')
+    .description(COMMAND_SUMMARIES['check-data'].summary)
     .argument('<paths...>', 'candle files (<SYMBOL>-<TF>.csv[.gz]) or folders of them')
     .action((paths: string[]) => {
       for (const line of checkData(paths)) process.stdout.write(line + '\n');

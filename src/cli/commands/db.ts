@@ -1,6 +1,7 @@
 // `smc db migrate` and `smc db status`: apply the sql/ migrations, and say which store the
 // environment selects, where it is (password masked), whether it answers, what is applied and
 // how many writes wait in the journal.
+import { COMMAND_SUMMARIES } from '../summaries.js';
 import type { Command } from 'commander';
 import { loadEnv } from '../../config/env.js';
 import { UserError } from '../errors.js';
@@ -79,7 +80,7 @@ export async function dbMigrate(env: StoreEnv): Promise<{ target: string; applie
 }
 
 export function registerDbCommand(program: Command): void {
-  const db = program.command('db').description('database: apply migrations, show the store and its queue');
+  const db = program.command('db').description(COMMAND_SUMMARIES.db.summary);
   db.command('migrate')
     .description('apply the pending sql/ migrations to the configured store (Supabase: needs DATABASE_URL)')
     .action(async () => {

@@ -1,5 +1,6 @@
 // `smc detect`: every swing, order block, FVG, sweep and structure event of one file, with the
 // time of the candle it describes and the time it became known.
+import { COMMAND_SUMMARIES } from '../summaries.js';
 import type { Command } from 'commander';
 import { loadCandleFile } from '../../data/load.js';
 import { Aggregator } from '../../../engine/aggregate.js';
@@ -27,7 +28,7 @@ interface DetectOptions {
 export function registerDetectCommand(program: Command): void {
   program
     .command('detect')
-    .description('list every detected structure (swings, order blocks, FVGs, sweeps, BOS/CHoCH) of one candle file')
+    .description(COMMAND_SUMMARIES.detect.summary)
     .requiredOption('--data <file>', 'candle file (ts,open,high,low,close,volume; .csv or .csv.gz)')
     .requiredOption('--timeframe <tf>', 'timeframe to detect on (1m, 5m, 15m, 1h, 4h)')
     .option('--from <iso>', 'first candle open time', parseIsoTime)

@@ -1,5 +1,6 @@
 // `smc download`: Bybit public klines (no keys) into the candle-file format, resumable, with a
 // progress bar when stderr is a terminal. BYBIT_REST_URL points it at another host (tests: the fake).
+import { COMMAND_SUMMARIES } from '../summaries.js';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { parseTimeframe } from '../../../engine/timeframe.js';
@@ -18,7 +19,7 @@ interface DownloadOptions {
 export function registerDownloadCommand(program: Command): void {
   program
     .command('download')
-    .description('download Bybit USDT-perpetual candles (public data, no keys) as <out>/<SYMBOL>-<TF>.csv.gz; resumes existing files')
+    .description(COMMAND_SUMMARIES.download.summary)
     .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. BTCUSDT,ETHUSDT', parseSymbols)
     .option('--timeframe <tf>', 'candle timeframe (1m, 5m, 15m, 1h, 4h)', '1m')
     .option('--days <n>', 'days of history up to now', parsePositive, 30)

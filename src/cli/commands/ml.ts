@@ -1,5 +1,6 @@
 // `smc ml train` runs the Python trainer (ml/train.py) on a dataset; `smc ml export` writes the store's
 // ml_features as a dataset. `npm run train -- --dataset <file> --out models/` is `smc ml train`.
+import { COMMAND_SUMMARIES } from '../summaries.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -64,7 +65,7 @@ export function runTrainer(o: TrainOptions, stdio: 'inherit' | 'pipe' = 'inherit
 }
 
 export function registerMlCommand(program: Command): void {
-  const ml = program.command('ml').description('the ML confidence model: train it, export its dataset');
+  const ml = program.command('ml').description(COMMAND_SUMMARIES.ml.summary);
 
   ml.command('train')
     .description('train the win-probability model on walk-forward folds (Python: ml/train.py) and export model.onnx + model.json')

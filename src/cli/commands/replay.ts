@@ -1,4 +1,5 @@
 // `smc replay`: the whole live runtime (session, venue, store, chat, /health) on recorded candles.
+import { COMMAND_SUMMARIES } from '../summaries.js';
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ interface ReplayOptions extends DataOptions {
 export function registerReplayCommand(program: Command): void {
   withDataOptions(program
     .command('replay')
-    .description('run the live runtime on recorded candles (paper fills) at N× speed'))
+    .description(COMMAND_SUMMARIES.replay.summary))
     .option('--speed <n>', 'speed multiple of real time; 0 = as fast as possible', parsePositive, 0)
     .option('--out <dir>', 'write trades.csv of the replay here')
     .option('--hold', 'keep running (health, chat) after the data ends, until SIGTERM')

@@ -1,4 +1,5 @@
 // `smc run` (what `npm start` runs): paper trading by default, testnet/demo/live with keys.
+import { COMMAND_SUMMARIES } from '../summaries.js';
 import type { Command } from 'commander';
 import { loadEnv } from '../../config/env.js';
 import { buildRunConfig } from '../../config/overrides.js';
@@ -8,7 +9,7 @@ import { collect } from '../options.js';
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
-    .description('run the bot: paper trading by default (TRADING_MODE), alerts and commands over Telegram/Discord')
+    .description(COMMAND_SUMMARIES.run.summary)
     .option('--config <file>', 'JSON config file with params and coins (or CONFIG_FILE)')
     .option('--set <key=value>', 'override an engine parameter (repeatable)', collect, [])
     .action(async (opts: { config?: string; set: string[] }) => {
