@@ -510,6 +510,17 @@ export class TradingSession {
     }
   }
 
+  /**
+   * After a restart: the UTC day of `time` began with `startEquity` (the day's realised PnL so far is
+   * already in `equity`), so the daily loss limit carries over instead of starting again.
+   */
+  resumeDay(time: number, startEquity: number): void {
+    this.day = Math.floor((time - 1) / 86_400_000);
+    this.dayStartEquity = startEquity;
+    const limit = this.opts.maxDailyLossPercent;
+    this.dayLocked = limit > 0 && this.equity <= startEquity * (1 - limit / 100);
+  }
+
   /** Manual close (chat /close). */
   requestClose(symbol: string, reason: ExitReason = 'manual'): boolean {
     const t = this.trades.get(symbol);

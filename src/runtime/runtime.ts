@@ -19,6 +19,8 @@ import type { TradeRecord } from '../storage/store.js';
 import type { Fill as ExchangeFill, Position } from '../exchange/port.js';
 import { ExchangeError } from '../exchange/errors.js';
 
+const DAY_MS = 86_400_000;
+
 export interface Publisher {
   publish(e: BotEvent): Promise<void>;
 }
@@ -111,11 +113,33 @@ export class Runtime {
     const bal = await exchange.balance();
     this.session.equity = bal.equity;
     await this.reconcile();
+    await this.resumeDailyLoss();
     if (this.opts.backfill) await this.warmUp();
     await this.restoreApprovals();
     logger.info({ symbols: this.opts.symbols, mode: this.opts.tradingMode, execution: this.executionMode }, 'streaming market data');
     await exchange.subscribe(this.opts.symbols, this.opts.baseTf, (e) => this.enqueue(e));
     this.connected = true;
+  }
+
+  /**
+   * The daily loss limit survives a restart (a crash loop or a redeploy must not reset it): the UTC
+   * day's realised PnL so far comes from the store's trades closed today.
+   */
+  private async resumeDailyLoss(): Promise<void> {
+    const { store } = this.opts;
+    if (!store || !(this.opts.maxDailyLossPercent > 0)) return;
+    const now = this.clock();
+    const dayStart = Math.floor((now - 1) / DAY_MS) * DAY_MS;
+    const rows = await store.tradesBetween(new Date(dayStart - 7 * DAY_MS), new Date(now + 1), this.opts.tradingMode).catch((err: Error) => {
+      this.log.warn({ err: err.message }, "daily loss limit: could not read today's trades; counting from now");
+      return [];
+    });
+    const realised = rows.reduce((sum, r) => (r.exit_time && r.exit_time.getTime() >= dayStart ? sum + (r.pnl_usd ?? 0) : sum), 0);
+    this.session.resumeDay(now, this.session.equity - realised);
+    if (this.session.dailyLossLocked) {
+      this.log.warn({ realised }, 'daily loss limit already reached today: no new entries until 00:00 UTC');
+      await this.opts.publisher.publish({ type: 'error', message: `daily loss limit already reached today (${realised.toFixed(2)} USDT realised): no new entries until 00:00 UTC` });
+    }
   }
 
   /** Events are handled strictly one after another (fills before the candles that follow them). */
