@@ -3,33 +3,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_PARAMS, coinConfig } from '../../engine/params.js';
-import type { Signal } from '../../engine/types.js';
-import { Runtime } from '../../src/runtime/runtime.js';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/storage/open.js';
 import type { BotEvent } from '../../handlers/control.js';
-import { silentLogger } from '../../src/log.js';
 import { startFakeBybit } from '../fakes/bybit/server.js';
-import { adapterFor } from '../exchange/helpers.js';
 import { trade } from '../storage/fixtures.js';
+import { cleanups, longSignal, runtimeOn } from './harness.js';
 
 const MODE = 'testnet';
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
-
 const NOW = Date.parse('2026-11-24T15:00:00Z');
 const TODAY = Date.parse('2026-11-24T00:00:00Z');
-
-function signal(time = NOW - 60_000): Signal {
-  return {
-    id: `BTCUSDT-long-${time}`, symbol: 'BTCUSDT', direction: 'long', time, price: 60_000, confidence: 90,
-    factors: [{ factor: 'htf_aligned', points: 25 }], atr: 400,
-    snapshot: { htf_bias: 'bullish', near_bullish_ob: false, near_bearish_ob: false, in_bullish_fvg: false, in_bearish_fvg: false, bullish_sweep: true, bearish_sweep: false, mtf_rsi: 28, market_structure: 'bullish' },
-    targets: { tpDistance: 1_200, slDistance: 600, takeProfit: 61_200, stopLoss: 59_400, leverage: 10 },
-    mlProbability: null,
-  };
-}
+const signal = () => longSignal(NOW - 60_000);
 
 /** A runtime on a store that already holds closed trades with these (exit time, net PnL). */
 async function startWith(closed: [exitTime: number, pnl: number][]) {
@@ -43,13 +27,7 @@ async function startWith(closed: [exitTime: number, pnl: number][]) {
     await store.upsertTrade(trade({ source: MODE, entry_time: new Date(exit - 30 * 60_000), exit_time: new Date(exit), exit_price: 60_000, exit_reason: 'stop_loss', pnl_usd: pnl }));
   }
   const published: BotEvent[] = [];
-  const rt = new Runtime({
-    exchange: adapterFor(fake), store, publisher: { publish: async (e) => { published.push(e); } }, logger: silentLogger,
-    params: { ...DEFAULT_PARAMS, use_limit_entry: false }, coins: { BTCUSDT: coinConfig('BTCUSDT') }, symbols: ['BTCUSDT'], baseTf: '1m',
-    tradingMode: MODE, executionMode: 'auto', approvalTimeoutSeconds: 120, maxDailyLossPercent: 5, mlMinConfidence: 0, backfill: false,
-    executor: { lookupAttempts: 3, lookupBackoffMs: 10 }, storeFlushTimeoutMs: 2_000, clock: () => NOW,
-  });
-  cleanups.push(() => rt.stop());
+  const rt = runtimeOn(fake, store, published, { maxDailyLossPercent: 5, clock: () => NOW });
   await rt.start();
   return { fake, rt, published };
 }

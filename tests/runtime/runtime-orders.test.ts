@@ -5,48 +5,29 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_PARAMS, coinConfig } from '../../engine/params.js';
-import type { Signal } from '../../engine/types.js';
+import { describe, expect, it } from 'vitest';
 import type { TradeResult } from '../../engine/session.js';
-import { Runtime } from '../../src/runtime/runtime.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
 import { RuntimeControl } from '../../src/runtime/control.js';
 import { openStore } from '../../src/storage/open.js';
 import type { Store } from '../../src/storage/store.js';
 import type { BotEvent } from '../../handlers/control.js';
-import { silentLogger } from '../../src/log.js';
 import { startFakeBybit, type FakeBybit } from '../fakes/bybit/server.js';
 import { manualReduce } from '../fakes/bybit/state.js';
-import { adapterFor, until } from '../exchange/helpers.js';
+import { until } from '../exchange/helpers.js';
+import { cleanups, longSignal, PARAMS, runtimeOn } from './harness.js';
 
-const params = { ...DEFAULT_PARAMS, use_limit_entry: false };
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
-
-async function setup(store: Store | null = null, engineParams = params) {
+async function setup(store: Store | null = null, params = PARAMS) {
   const fake = await startFakeBybit();
   cleanups.push(() => fake.close());
   const published: BotEvent[] = [];
-  const rt = new Runtime({
-    exchange: adapterFor(fake), store, publisher: { publish: async (e) => { published.push(e); } }, logger: silentLogger,
-    params: engineParams, coins: { BTCUSDT: coinConfig('BTCUSDT') }, symbols: ['BTCUSDT'], baseTf: '1m', tradingMode: 'testnet',
-    executionMode: 'auto', approvalTimeoutSeconds: 120, maxDailyLossPercent: 0, mlMinConfidence: 0, backfill: false,
-    executor: { lookupAttempts: 3, lookupBackoffMs: 10, stopAttempts: 3 }, storeFlushTimeoutMs: 2_000,
-  });
-  cleanups.push(() => rt.stop());
+  const rt = runtimeOn(fake, store, published, { params, executor: { lookupAttempts: 3, lookupBackoffMs: 10, stopAttempts: 3 } });
   await rt.start();
   return { fake, rt, published };
 }
 
-function signal(time = Math.floor(Date.now() / 60_000) * 60_000 - 60_000): Signal {
-  return {
-    id: `BTCUSDT-long-${time}`, symbol: 'BTCUSDT', direction: 'long', time, price: 60_000, confidence: 90,
-    factors: [{ factor: 'htf_aligned', points: 25 }], atr: 400,
-    snapshot: { htf_bias: 'bullish', near_bullish_ob: false, near_bearish_ob: false, in_bullish_fvg: false, in_bearish_fvg: false, bullish_sweep: true, bearish_sweep: false, mtf_rsi: 28, market_structure: 'bullish' },
-    targets: { tpDistance: 1_200, slDistance: 600, takeProfit: 61_200, stopLoss: 59_400, leverage: 10 },
-    mlProbability: null,
-  };
-}
+/** The test's long signal on the minute before now. */
+const signal = (time = Math.floor(Date.now() / 60_000) * 60_000 - 60_000) => longSignal(time);
 
 async function openTrade(rt: Runtime, fake: FakeBybit): Promise<void> {
   expect((await rt.executeSignal(signal(), null)).ok).toBe(true);
@@ -127,7 +108,7 @@ describe('runtime orders through the OrderExecutor', () => {
   });
 
   it('T15 at the limit timeout the limit fills while it is cancelled: the market chase is cut to what is left, the position never exceeds its size', async () => {
-    const { fake, rt, published } = await setup(null, { ...params, use_limit_entry: true, limit_timeout_seconds: 60 });
+    const { fake, rt, published } = await setup(null, { ...PARAMS, use_limit_entry: true, limit_timeout_seconds: 60 });
     const sig = signal();
     expect((await rt.executeSignal(sig, null)).ok).toBe(true);
     await until(async () => { await rt.idle(); return fake.state.orders.some((o) => o.orderType === 'Limit' && o.orderStatus === 'New'); }, 'resting limit entry');

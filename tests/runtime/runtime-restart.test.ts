@@ -6,50 +6,24 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_PARAMS, coinConfig } from '../../engine/params.js';
-import type { Signal } from '../../engine/types.js';
-import { Runtime } from '../../src/runtime/runtime.js';
+import { describe, expect, it } from 'vitest';
+import type { Runtime } from '../../src/runtime/runtime.js';
 import { uuidFor } from '../../src/runtime/records.js';
 import { openStore } from '../../src/storage/open.js';
 import { PgliteStore } from '../../src/storage/pglite-store.js';
 import { QueuedStore } from '../../src/storage/queued-store.js';
 import type { OrderRecord, Store } from '../../src/storage/store.js';
 import type { BotEvent } from '../../handlers/control.js';
-import { silentLogger } from '../../src/log.js';
 import { startFakeBybit, type FakeBybit } from '../fakes/bybit/server.js';
-import { adapterFor, until } from '../exchange/helpers.js';
+import { until } from '../exchange/helpers.js';
+import { cleanups, longSignal, runtimeOn } from './harness.js';
 
 const MODE = 'testnet';
-const params = { ...DEFAULT_PARAMS, use_limit_entry: false };
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'smc-restart-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-function runtimeOn(fake: FakeBybit, store: Store, published: BotEvent[]): Runtime {
-  const rt = new Runtime({
-    exchange: adapterFor(fake), store, publisher: { publish: async (e) => { published.push(e); } }, logger: silentLogger,
-    params, coins: { BTCUSDT: coinConfig('BTCUSDT') }, symbols: ['BTCUSDT'], baseTf: '1m', tradingMode: MODE,
-    executionMode: 'auto', approvalTimeoutSeconds: 120, maxDailyLossPercent: 0, mlMinConfidence: 0, backfill: false,
-    executor: { lookupAttempts: 3, lookupBackoffMs: 10 }, storeFlushTimeoutMs: 2_000,
-  });
-  cleanups.push(() => rt.stop());
-  return rt;
-}
-
-function longSignal(time: number): Signal {
-  return {
-    id: `BTCUSDT-long-${time}`, symbol: 'BTCUSDT', direction: 'long', time, price: 60_000, confidence: 90,
-    factors: [{ factor: 'htf_aligned', points: 25 }, { factor: 'sweep', points: 20 }], atr: 400,
-    snapshot: { htf_bias: 'bullish', near_bullish_ob: true, near_bearish_ob: false, in_bullish_fvg: false, in_bearish_fvg: false, bullish_sweep: true, bearish_sweep: false, mtf_rsi: 28, market_structure: 'bullish' },
-    targets: { tpDistance: 1_200, slDistance: 600, takeProfit: 61_200, stopLoss: 59_400, leverage: 10 },
-    mlProbability: null,
-  };
 }
 
 /** What "the open trade" is, as the session, the store and the exchange each see it. */
