@@ -136,6 +136,8 @@ interface LiveTrade {
   closeSeq: number;
   /** A close the venue did not place (refused, never sent): asked again on the next candle. */
   retryClose?: ExitReason;
+  /** exitQty when the last close was asked (exits before it were the trader's own trims). */
+  exitQtyAtClose?: number;
   /** Exits made before this session adopted the trade (a manual partial close while the bot was down). */
   closedBefore?: { qty: number; cost: number };
 }
@@ -504,7 +506,7 @@ export class TradingSession {
    */
   exitNotPlaced(orderId: string): void {
     for (const t of this.trades.values()) {
-      if (!t.closing || t.exitQty > 0 || orderId !== `${t.id}-x${t.closeSeq}`) continue;
+      if (!t.closing || t.exitQty > (t.exitQtyAtClose ?? 0) || orderId !== `${t.id}-x${t.closeSeq}`) continue;
       t.retryClose = t.closing;
       t.closing = null;
     }
@@ -595,6 +597,7 @@ export class TradingSession {
       this.trades.delete(t.symbol);
       return;
     }
+    t.exitQtyAtClose = t.exitQty;
     this.commands.push({ type: 'close_position', orderId: `${t.id}-x${++t.closeSeq}`, tradeId: t.id, symbol: t.symbol, reason });
   }
 

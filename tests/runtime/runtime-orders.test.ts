@@ -187,4 +187,19 @@ describe('runtime orders through the OrderExecutor', () => {
     const closes = fake.state.orders.filter((o) => o.reduceOnly && o.orderLinkId);
     expect(closes.map((o) => o.orderLinkId)).toEqual([`T-BTCUSDT-${signal().time}-x2`]);
   });
+
+  it('after a trim by hand, a refused close is still asked again (the trim is not mistaken for a partial close fill)', async () => {
+    const { fake, rt, published } = await setup();
+    await openTrade(rt, fake);
+    manualReduce(fake.state, 'BTCUSDT', 0.05);
+    await until(async () => { await rt.idle(); return rt.session.openTrades().get('BTCUSDT')!.exitQty > 0; }, 'trim counted');
+    fake.faults.rest('/v5/order/create', { kind: 'retCode', retCode: 10001, retMsg: 'params error' }, 1);
+    await rt.runExclusive(async () => { rt.session.requestClose('BTCUSDT'); await rt.processDrained(); });
+    await rt.idle();
+    expect(errors(published)).toHaveLength(1);
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    fake.pushKline('BTCUSDT', '1', { ts: minute, open: 60_000, high: 60_010, low: 59_990, close: 60_000, volume: 5 }, true);
+    await until(async () => { await rt.idle(); return published.some((e) => e.type === 'trade_closed'); }, 'closed by the retried close');
+    expect(fake.state.positions.get('BTCUSDT')!.size).toBe(0);
+  });
 });
