@@ -131,7 +131,10 @@ export class RuntimeControl implements BotControl {
     const outcome = await rt.runExclusive(async (): Promise<ApprovalOutcome> => {
       const price = rt.lastPrice.get(a.signal.symbol) ?? a.signal.price;
       const r = await rt.executeSignal(a.signal, price);
-      if (r.ok) return { kind: 'executed', price, qty: rt.session.openTrades().get(a.signal.symbol)?.targetQty ?? 0 };
+      const trade = rt.session.openTrades().get(a.signal.symbol);
+      if (r.ok && trade?.id === r.tradeId) return { kind: 'executed', price, qty: trade.targetQty };
+      // Accepted by the session, but the exchange did not take the order (the error alert says why).
+      if (r.ok) return { kind: 'refused', reason: 'error', detail: 'the exchange did not take the entry order' };
       const reason = r.fate === 'paused' || r.fate === 'daily_loss_limit' ? 'paused'
         : r.fate === 'max_positions' ? 'no_slot' : r.fate === 'position_open' ? 'position_open'
         : r.fate === 'insufficient_margin' ? 'insufficient_margin' : r.fate === 'entry_missed' ? 'price_moved' : 'error';

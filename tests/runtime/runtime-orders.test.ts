@@ -202,4 +202,24 @@ describe('runtime orders through the OrderExecutor', () => {
     await until(async () => { await rt.idle(); return published.some((e) => e.type === 'trade_closed'); }, 'closed by the retried close');
     expect(fake.state.positions.get('BTCUSDT')!.size).toBe(0);
   });
+
+  it('an approved signal whose entry Bybit refuses is reported as not executed, not as executed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smc-orders-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const store = await openStore({ DATA_DIR: dir });
+    cleanups.push(() => store.close());
+    const sig = signal();
+    const now = new Date();
+    await store.upsertApproval({
+      id: '00000000-0000-4000-8000-000000000001', signal_id: sig.id, payload: sig, status: 'pending', decided_by: null, messages: [],
+      expires_at: new Date(now.getTime() + 120_000), created_at: now, updated_at: now,
+    });
+    await store.flush(5_000);
+    const { fake, rt } = await setup(store);
+    fake.faults.rest('/v5/order/create', { kind: 'retCode', retCode: 110007, retMsg: 'ab not enough for new order' }, 1);
+    const outcome = await new RuntimeControl(rt).approve('00000000-0000-4000-8000-000000000001', '@alice');
+    expect(outcome).toEqual({ kind: 'refused', reason: 'error', detail: 'the exchange did not take the entry order' });
+    expect(rt.session.openTradeCount).toBe(0);
+    expect((await store.getApproval('00000000-0000-4000-8000-000000000001'))?.status).toBe('refused');
+  });
 });
