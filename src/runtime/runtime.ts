@@ -295,6 +295,8 @@ export class Runtime {
             throw err;
           });
           this.cancelledEntries.set(cmd.orderId, this.executor.filledSoFar(cmd.orderId, state));
+          // Only the chase right after needs it; cancels without a chase must not pile up.
+          if (this.cancelledEntries.size > 64) this.cancelledEntries.delete(this.cancelledEntries.keys().next().value!);
           return;
         }
         case 'move_stop':
