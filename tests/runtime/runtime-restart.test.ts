@@ -58,6 +58,20 @@ async function openTradeAndMoveStop(rt: Runtime, fake: FakeBybit): Promise<strin
   return uuidFor('trade', `T-BTCUSDT-${signal.time}`, MODE);
 }
 
+/** A first process opens a trade (its stop moved) on a fresh fake and store, then stops mid-trade. */
+async function tradeThenStop(): Promise<{ fake: FakeBybit; dir: string; tradeRowId: string }> {
+  const fake = await startFakeBybit();
+  cleanups.push(() => fake.close());
+  const dir = tempDir();
+  const store1 = await openStore({ DATA_DIR: dir });
+  const rt1 = runtimeOn(fake, store1, []);
+  await rt1.start();
+  const tradeRowId = await openTradeAndMoveStop(rt1, fake);
+  await rt1.stop();
+  await store1.close();
+  return { fake, dir, tradeRowId };
+}
+
 /** No orderLinkId was ever sent twice and the exchange holds each at most once. */
 function assertNoDuplicateOrders(fake: FakeBybit): void {
   const links = fake.state.orders.map((o) => o.orderLinkId).filter(Boolean);
@@ -166,15 +180,7 @@ describe('restart in the middle of a trade (runtime, real store, fake Bybit)', (
   });
 
   it('a fill made while the process was down is in the adopted position and is not applied again when the stream re-delivers it', async () => {
-    const fake = await startFakeBybit();
-    cleanups.push(() => fake.close());
-    const dir = tempDir();
-    const store1 = await openStore({ DATA_DIR: dir });
-    const rt1 = runtimeOn(fake, store1, []);
-    await rt1.start();
-    const tradeRowId = await openTradeAndMoveStop(rt1, fake);
-    await rt1.stop();
-    await store1.close();
+    const { fake, dir, tradeRowId } = await tradeThenStop();
     // While nobody runs: half the position is closed by hand on the exchange.
     const size = fake.state.positions.get('BTCUSDT')!.size;
     const half = Math.round((size / 2) * 1000) / 1000;
@@ -197,15 +203,7 @@ describe('restart in the middle of a trade (runtime, real store, fake Bybit)', (
   });
 
   it('T30 the stop was hit while the process was down: the trade is closed from the exchange executions, nothing is adopted', async () => {
-    const fake = await startFakeBybit();
-    cleanups.push(() => fake.close());
-    const dir = tempDir();
-    const store1 = await openStore({ DATA_DIR: dir });
-    const rt1 = runtimeOn(fake, store1, []);
-    await rt1.start();
-    const tradeRowId = await openTradeAndMoveStop(rt1, fake);
-    await rt1.stop();
-    await store1.close();
+    const { fake, dir, tradeRowId } = await tradeThenStop();
     const stop = fake.state.positions.get('BTCUSDT')!.stopLoss;
     fake.state.setPrice('BTCUSDT', stop - 20); // the exchange's stop fires while nobody runs
     const stopFill = fake.state.executions.find((e) => e.stopOrderType === 'StopLoss')!;
