@@ -27,18 +27,17 @@ function chartCandles(s: CandleSeries, tf: Timeframe) {
 export function renderReport(r: BacktestResult, series: CandleSeries[], summary: Record<string, unknown>, chartTf: Timeframe = '15m'): string {
   const tf = TF_MS[chartTf] >= TF_MS[r.baseTf] ? chartTf : r.baseTf;
   const symbols = series.map((s) => {
-    const recs = r.structures.get(s.symbol) ?? [];
+    const chart = r.structures.get(s.symbol);
     const zones: [number, number, number, number, string][] = [];
     const sweeps: [number, string, number][] = [];
-    for (const x of recs) {
+    for (const x of chart?.zones ?? []) {
       if (x.type === 'order_block' && x.data.tf !== r.baseTf) {
         zones.push([x.data.confirmedAt / 1000, (x.data.mitigatedAt ?? r.to) / 1000, x.data.bottom, x.data.top, `ob_${x.data.side}`]);
       } else if (x.type === 'fvg') {
         zones.push([x.data.confirmedAt / 1000, (x.data.filledAt ?? r.to) / 1000, x.data.bottom, x.data.top, `fvg_${x.data.side}`]);
-      } else if (x.type === 'sweep') {
-        sweeps.push([x.data.ts / 1000, x.data.side, x.data.level]);
       }
     }
+    for (let i = 0; i < (chart?.sweepTs.length ?? 0); i++) sweeps.push([chart!.sweepTs[i] / 1000, chart!.sweepSide[i], chart!.sweepLevel[i]]);
     const trades = r.trades.filter((t) => t.symbol === s.symbol).map((t) => ({
       side: t.direction, et: t.entryTime / 1000, ep: t.entryPrice, xt: t.exitTime / 1000, xp: t.exitPrice,
       reason: t.exitReason, pnl: Math.round(t.netPnl * 100) / 100, conf: t.confidence, tp: t.takeProfit, sl: t.initialStop,

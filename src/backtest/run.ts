@@ -4,7 +4,7 @@ import { SimBroker } from '../../engine/sim-broker.js';
 import { TradingSession, type SessionEvent, type TradeResult } from '../../engine/session.js';
 import { TF_MS, type Timeframe } from '../../engine/timeframe.js';
 import type { CoinConfig, EngineParams } from '../../engine/params.js';
-import type { Candle, CandleSeries, Signal, SignalFate, StructureRecord } from '../../engine/types.js';
+import type { Candle, CandleSeries, FairValueGap, OrderBlock, Side, Signal, SignalFate } from '../../engine/types.js';
 import type { SymbolAnalyzer } from '../../engine/analyzer.js';
 import { applyCommand } from './sim-venue.js';
 import type { MlSignalScoring } from '../ml/signal-scoring.js';
@@ -14,6 +14,19 @@ export interface SignalLog {
   signal: Signal;
   fate: SignalFate;
   tradeId: string | null;
+}
+
+/**
+ * What the report draws of one symbol's structures. Only these are kept: holding every detected
+ * structure (tens of thousands of swings and sweeps) made the garbage collector copy them all.
+ */
+export interface ChartStructures {
+  /** Order blocks and FVGs in the order they became known (their end is set on them when they die). */
+  zones: ({ type: 'order_block'; data: OrderBlock } | { type: 'fvg'; data: FairValueGap })[];
+  /** Liquidity sweeps as plain numbers: candle open time and swept level, with the side alongside. */
+  sweepTs: number[];
+  sweepLevel: number[];
+  sweepSide: Side[];
 }
 
 export interface EquityPoint {
@@ -36,7 +49,7 @@ export interface BacktestInput {
   ml?: MlSignalScoring;
   mlMinConfidence?: number;
   maxDailyLossPercent?: number;
-  /** Collects every detected structure per symbol (for the report). */
+  /** Collects the structures the report draws, per symbol. */
   collectStructures?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
@@ -51,7 +64,7 @@ export interface BacktestResult {
   signals: SignalLog[];
   equity: EquityPoint[];
   finalEquity: number;
-  structures: Map<string, StructureRecord[]>;
+  structures: Map<string, ChartStructures>;
   warnings: string[];
   events: SessionEvent[];
   /** With `ml`: one row per closed trade (trades cut by the end of the data are left out: no real outcome). */
@@ -71,7 +84,7 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   }
   const baseMs = TF_MS[baseTf];
   const symbols = series.map((s) => s.symbol);
-  const structures = new Map<string, StructureRecord[]>();
+  const structures = new Map<string, ChartStructures>();
   const ml = input.ml;
   const features = new Map<string, Float64Array>();
   const dataset: DatasetRow[] = [];
@@ -91,9 +104,16 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     mlScore,
     sink: input.collectStructures
       ? (symbol) => {
-          const list: StructureRecord[] = [];
-          structures.set(symbol, list);
-          return (r) => { if ('data' in r) list.push(r as StructureRecord); };
+          const chart: ChartStructures = { zones: [], sweepTs: [], sweepLevel: [], sweepSide: [] };
+          structures.set(symbol, chart);
+          return (r) => {
+            if (r.type === 'order_block' || r.type === 'fvg') chart.zones.push(r);
+            else if (r.type === 'sweep') {
+              chart.sweepTs.push(r.data.ts);
+              chart.sweepLevel.push(r.data.level);
+              chart.sweepSide.push(r.data.side);
+            }
+          };
         }
       : undefined,
   });
