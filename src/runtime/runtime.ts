@@ -66,6 +66,8 @@ export class Runtime {
   private instruments = new Map<string, Instrument>();
   /** Timed-out limit entries just cancelled: what they filled in the end, for the chase that follows. */
   private readonly cancelledEntries = new Map<string, { qty: number; final: boolean }>();
+  /** Funding executions already booked (the stream may repeat one after a reconnect); the latest 256. */
+  private readonly fundingSeen = new Set<string>();
   private approvals = new Map<string, { record: ApprovalRecord; signal: Signal; timer: NodeJS.Timeout | null }>();
   private chain: Promise<void> = Promise.resolve();
   private readonly clock: () => number;
@@ -179,7 +181,13 @@ export class Runtime {
         if (!e.connected && /^reconnect storm/.test(e.reason ?? '')) await this.opts.publisher.publish({ type: 'error', message: `exchange ${e.reason}` });
         return;
       case 'funding':
+        if (e.execId !== undefined) {
+          if (this.fundingSeen.has(e.execId)) return;
+          this.fundingSeen.add(e.execId);
+          if (this.fundingSeen.size > 256) this.fundingSeen.delete(this.fundingSeen.keys().next().value!);
+        }
         this.session.onFunding(e.symbol, e.amount);
+        this.log.info({ symbol: e.symbol, amount: e.amount }, e.amount >= 0 ? 'funding paid' : 'funding received');
         return;
       case 'fill':
         // Counted once: repeats (stream + REST resync, or fills already in a position adopted at start) stop here.

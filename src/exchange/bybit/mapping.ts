@@ -79,6 +79,15 @@ export function toOrderState(r: Raw): OrderState {
   };
 }
 
+/**
+ * A funding settlement (execType Funding): not a fill — execQty is the whole position and nothing
+ * traded. Bybit's execFee is what the position paid, like a trading fee: > 0 paid, < 0 received
+ * (a long pays a positive rate, a short receives it).
+ */
+export function toFunding(r: Raw): { type: 'funding'; symbol: string; amount: number; time: number; execId: string } {
+  return { type: 'funding', symbol: str(r.symbol), amount: num(r.execFee), time: num(r.execTime), execId: str(r.execId) };
+}
+
 export function toFill(r: Raw): Fill {
   return {
     execId: str(r.execId),

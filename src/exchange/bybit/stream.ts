@@ -8,7 +8,7 @@ import type WebSocket from 'ws';
 import type { Timeframe } from '../../../engine/timeframe.js';
 import type { ExchangeEvent } from '../port.js';
 import { scrubError } from '../scrub.js';
-import { INTERVAL, timeframeOfInterval, toFill, toOrderState, toPosition } from './mapping.js';
+import { INTERVAL, timeframeOfInterval, toFill, toFunding, toOrderState, toPosition } from './mapping.js';
 
 export type StreamKind = 'public' | 'private';
 
@@ -241,7 +241,10 @@ export class BybitStream {
     } else if (topic === 'order' || topic === 'order.linear') {
       for (const r of data) this.o.onEvent({ type: 'order', order: toOrderState(r) });
     } else if (topic === 'execution' || topic === 'execution.linear') {
-      for (const r of data) if (!r.execType || r.execType === 'Trade') this.o.onEvent({ type: 'fill', fill: toFill(r) });
+      for (const r of data) {
+        if (!r.execType || r.execType === 'Trade') this.o.onEvent({ type: 'fill', fill: toFill(r) });
+        else if (r.execType === 'Funding') this.o.onEvent(toFunding(r));
+      }
     } else if (topic === 'position' || topic === 'position.linear') {
       for (const r of data) {
         const p = toPosition(r);

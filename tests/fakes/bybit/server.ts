@@ -347,7 +347,7 @@ export async function startFakeBybit(opts: FakeBybitOptions = {}): Promise<FakeB
   // Executions of one tick go out in one message (Bybit batches several executions per message).
   let execBatch: FakeExecution[] = [];
   state.events.on('execution', (e: FakeExecution) => {
-    if (!execBatch.length) setImmediate(() => { const b = execBatch; execBatch = []; pushPrivate('execution', b.map((x) => ({ category: 'linear', execType: 'Trade', ...execJson(x) }))); });
+    if (!execBatch.length) setImmediate(() => { const b = execBatch; execBatch = []; pushPrivate('execution', b.map((x) => ({ category: 'linear', ...execJson(x) }))); });
     execBatch.push(e);
   });
   state.events.on('order', (o: FakeOrder) => pushPrivate('order', [{ category: 'linear', ...orderJson(o) }]));
@@ -423,7 +423,7 @@ function positionJson(p: FakePosition): Record<string, unknown> {
 function execJson(e: FakeExecution): Record<string, unknown> {
   return {
     symbol: e.symbol, execId: e.execId, orderId: e.orderId, orderLinkId: e.orderLinkId, side: e.side, execPrice: String(e.execPrice), execQty: String(e.execQty),
-    execFee: String(e.execFee), execType: 'Trade', isMaker: e.isMaker, execTime: String(e.execTime), closedSize: String(e.closedSize), stopOrderType: e.stopOrderType,
+    execFee: String(e.execFee), execType: e.execType ?? 'Trade', isMaker: e.isMaker, execTime: String(e.execTime), closedSize: String(e.closedSize), stopOrderType: e.stopOrderType,
   };
 }
 

@@ -59,6 +59,8 @@ export interface FakeExecution {
   execTime: number;
   closedSize: number;
   stopOrderType: string;
+  /** Trade (a fill) unless a funding settlement. */
+  execType?: 'Trade' | 'Funding';
 }
 
 export interface FakeCandle { ts: number; open: number; high: number; low: number; close: number; volume: number }
@@ -218,6 +220,25 @@ export class FakeBybitState {
     this.events.emit('execution', ex, batchMore);
     this.emitOrder(o);
     this.events.emit('position', pos);
+    return ex;
+  }
+
+  /**
+   * A funding settlement on the open position of `symbol`, as Bybit books it: an execution with
+   * execType Funding, the position's side and size, the mark price and execFee = what the position
+   * paid (> 0 paid, < 0 received: longs pay a positive rate). No order, no change of size.
+   */
+  settleFunding(symbol: string, rate: number, markPrice: number, time = Date.now()): FakeExecution | null {
+    const pos = this.positions.get(symbol);
+    if (!pos || pos.size <= 0) return null;
+    const fee = (pos.side === 'Buy' ? 1 : -1) * pos.size * markPrice * rate;
+    this.wallet.equity -= fee;
+    const ex: FakeExecution = {
+      execId: randomUUID(), orderId: randomUUID(), orderLinkId: '', symbol, side: pos.side === 'Sell' ? 'Sell' : 'Buy', execPrice: markPrice, execQty: pos.size,
+      execFee: fee, isMaker: false, execTime: time, closedSize: 0, stopOrderType: 'UNKNOWN', execType: 'Funding',
+    };
+    this.executions.push(ex);
+    this.events.emit('execution', ex, false);
     return ex;
   }
 
