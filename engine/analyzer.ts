@@ -74,6 +74,8 @@ export class SymbolAnalyzer {
 
   /**
    * Feeds one closed base candle. Returns the ltf evaluation when an ltf candle closed with it.
+   * `c` is only read during the call (a backtest reuses one object per symbol): a timeframe state
+   * that keeps candles gets its own copy.
    */
   onBaseCandle(c: Candle): LtfEvaluation | null {
     let ltfClosed: Candle | null = null;
@@ -83,7 +85,7 @@ export class SymbolAnalyzer {
       const feed = feeds[f];
       const states = feed.states;
       // One base candle can close two buckets after a gap: take every one the aggregator has.
-      for (let closed = feed.agg ? feed.agg.push(c) : c; closed; closed = feed.agg ? feed.agg.next() : null) {
+      for (let closed = feed.agg ? feed.agg.push(c) : copyCandle(c); closed; closed = feed.agg ? feed.agg.next() : null) {
         for (let i = 0; i < states.length; i++) {
           const st = states[i];
           st.update(closed);
@@ -172,4 +174,8 @@ export class SymbolAnalyzer {
       mlProbability: null,
     };
   }
+}
+
+function copyCandle(c: Candle): Candle {
+  return { ts: c.ts, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume };
 }

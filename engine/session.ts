@@ -295,7 +295,8 @@ export class TradingSession {
 
   /**
    * One closed base candle of one symbol, after the venue has reported this candle's fills:
-   * manages the open trade, advances a pending entry, then runs the analysis.
+   * manages the open trade, advances a pending entry, then runs the analysis. `c` is only read during
+   * the call (a backtest reuses one object per symbol).
    */
   onCandle(symbol: string, c: Candle): void {
     const closeT = c.ts + this.baseMs;

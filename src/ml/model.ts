@@ -7,6 +7,9 @@ import { basename, dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { FEATURE_COUNT, FEATURE_SCHEMA } from '../../engine/features.js';
 import { probeRows, TreeEnsembleScorer, UnsupportedModel } from './tree-ensemble.js';
+import { NoModel, type WinModel } from './win-model.js';
+
+export { NoModel, type WinModel } from './win-model.js';
 
 /** onnxruntime, loaded with the first model: a run without a model (e.g. a plain backtest) never pays for it. */
 let ort: typeof Ort | null = null;
@@ -24,37 +27,6 @@ export interface ModelMeta {
   n_samples?: number;
   metrics?: { oos?: { auc?: number | null; brier?: number; accuracy?: number; n?: number } };
   created_at?: string;
-}
-
-export interface WinModel {
-  readonly loaded: boolean;
-  /** One line for /status and alerts. */
-  readonly description: string;
-  /** Win probability 0-100 of one feature vector (schema order); null without a model. */
-  predict(features: Float64Array): Promise<number | null>;
-  predictBatch(rows: readonly Float64Array[]): Promise<(number | null)[]>;
-  /**
-   * The same probability, synchronously (for the trading session's scoring hook); null without a model.
-   * Throws when the model's graph cannot be evaluated outside onnxruntime (see syncUnavailable).
-   */
-  predictSync(features: Float64Array): number | null;
-  close(): Promise<void>;
-}
-
-/** No model: every probability is null and signals are judged by their confluence score alone. */
-export class NoModel implements WinModel {
-  readonly loaded = false;
-  readonly description = 'no model (signals run on the confluence score alone)';
-  async predict(): Promise<null> {
-    return null;
-  }
-  async predictBatch(rows: readonly Float64Array[]): Promise<null[]> {
-    return rows.map(() => null);
-  }
-  predictSync(): null {
-    return null;
-  }
-  async close(): Promise<void> {}
 }
 
 /** Checks model.json against this bot's feature schema; the message says what differs. */

@@ -9,9 +9,8 @@ import { loadDataSources } from '../../data/load.js';
 import { runBacktest, type BacktestResult } from '../../backtest/run.js';
 import { buildSummary, mlSummary } from '../../backtest/summary.js';
 import type { writeBacktestToStore } from '../../backtest/store-rows.js';
-import { writeDataset } from '../../ml/dataset.js';
-import { loadSessionModel, type WinModel } from '../../ml/model.js';
-import { mlScoringFor, type MlSignalScoring } from '../../ml/signal-scoring.js';
+import { NoModel, type WinModel } from '../../ml/win-model.js';
+import type { MlSignalScoring } from '../../ml/signal-scoring.js';
 import { UserError } from '../errors.js';
 import { tradesCsv, signalsCsv } from '../../backtest/csv.js';
 import { renderReport } from '../../backtest/report.js';
@@ -76,10 +75,14 @@ export async function backtestCommand(opts: BacktestCliOptions, extra: {
   // The store clients (pg, Supabase, PGlite) and env validation load only with --store: a plain
   // backtest starts without them.
   const storeEnv = opts.store ? (await import('../../config/env.js')).loadEnv() : null; // checked before the long run, not after it
-  const model: WinModel = await loadSessionModel(ml.path, ml.origin);
-  const wantsFeatures = Boolean(opts.dataset || opts.store || model.loaded);
-  const scoring: MlSignalScoring | undefined = wantsFeatures && series.length
-    ? mlScoringFor({ params: cfg.params, coins: () => coins, baseTf: series[0].tf }, model)
+  // The ML modules (features, the ONNX loader, the dataset writer) load only when a run uses them.
+  const wantsFeatures = Boolean(opts.dataset || opts.store || ml.path);
+  const mlModules = wantsFeatures
+    ? await Promise.all([import('../../ml/model.js'), import('../../ml/signal-scoring.js'), import('../../ml/dataset.js')])
+    : null;
+  const model: WinModel = mlModules ? await mlModules[0].loadSessionModel(ml.path, ml.origin) : new NoModel();
+  const scoring: MlSignalScoring | undefined = mlModules && series.length
+    ? mlModules[1].mlScoringFor({ params: cfg.params, coins: () => coins, baseTf: series[0].tf }, model)
     : undefined;
   // The progress bar's module loads only for a terminal: a pipe or --quiet never needs it.
   const progress = !opts.quiet && process.stderr.isTTY ? (await import('cli-progress')).default : null;
@@ -101,7 +104,7 @@ export async function backtestCommand(opts: BacktestCliOptions, extra: {
   }
   const minConfidence = model.loaded ? ml.minConfidence : extra.mlMinConfidence ?? 0;
   const config = { params: cfg.params, coins, ml: model.loaded || extra.mlScore ? { minConfidence } : null };
-  const datasetRows = opts.dataset ? writeDataset(opts.dataset, result.dataset) : null;
+  const datasetRows = opts.dataset && mlModules ? mlModules[2].writeDataset(opts.dataset, result.dataset) : null;
   const mlBlock = mlSummary(result, { description: model.description, loaded: model.loaded || Boolean(extra.mlScore), minConfidence, datasetRows });
   const summary = buildSummary(result, cfg.params.initial_equity, config, mlBlock);
   // --store: the run's fingerprint (config + model + candles) names its rows in the store.
