@@ -337,6 +337,7 @@ export class TradingSession {
   adoptPosition(p: {
     symbol: string; direction: Direction; qty: number; entryPrice: number; leverage: number; stopLoss: number; takeProfit: number | null; time: number; initialStop?: number;
     /** Entry fees already paid (a trade resumed after a restart). */ fees?: number;
+    /** Funding already settled on the position (equity already holds it). */ funding?: number;
     /**
      * Reduce fills of this trade made before the adoption (closed by hand while the bot was down):
      * `qty` is what is still open; these count in the trade's PnL and fees. Equity already holds them.
@@ -362,7 +363,7 @@ export class TradingSession {
     const t: LiveTrade = {
       id: `T-${p.symbol}-adopted-${p.time}`, signal, symbol: p.symbol, direction: p.direction, leverage: p.leverage,
       targetQty: p.qty, qty: p.qty, entryCost: p.qty * p.entryPrice, entryTime: p.time, orderTypes: new Set(['market']),
-      fees: p.fees ?? 0, funding: 0, exitQty: 0, exitCost: 0, exitTime: 0, entryOrderId: null, entryPhase: 'done', entrySeq: 0,
+      fees: p.fees ?? 0, funding: p.funding ?? 0, exitQty: 0, exitCost: 0, exitTime: 0, entryOrderId: null, entryPhase: 'done', entrySeq: 0,
       deadline: p.time, closing: null, closeSeq: 0,
       manager: new TradeManager({
         direction: p.direction, entryPrice: p.entryPrice, entryTime: p.time, takeProfit: tp, stopLoss: initialStop,

@@ -14,7 +14,7 @@ import type { Direction } from '../../engine/types.js';
 import type { OrderRecord, Store } from '../storage/store.js';
 import { ExchangeError } from './errors.js';
 import { newOrderLinkId, type OrderPurpose } from './order-link-id.js';
-import type { ExchangeEvent, ExchangePort, Fill, OrderRequest, OrderState } from './port.js';
+import type { ExchangeEvent, ExchangePort, Fill, FundingEvent, OrderRequest, OrderState } from './port.js';
 import { scrubError } from './scrub.js';
 
 /** What the executor needs from the store; Store.upsertOrder satisfies both. */
@@ -87,6 +87,8 @@ export interface PlaceRequest {
 /** Venues that can list past executions (Bybit); used to rebuild the execId memory after a restart. */
 export interface ExecutionHistory {
   executions(since: number, symbol?: string): Promise<Fill[]>;
+  /** The same history with its funding settlements (one read); venues without funding rows omit it. */
+  executionHistory?(since: number, symbol?: string): Promise<{ fills: Fill[]; funding: FundingEvent[] }>;
 }
 
 export interface RecoveryReport {
@@ -402,14 +404,20 @@ export class OrderExecutor {
   /**
    * After a restart: every execution the exchange lists since `since` is marked as seen, so a
    * repeat delivered later (stream resync) is not counted again on top of the adopted position.
-   * Returns the fills (oldest first); [] for a venue without an execution history.
+   * Returns the fills and the funding settlements (oldest first); none for a venue without an
+   * execution history.
    */
-  async learnExecutions(since: number): Promise<Fill[]> {
+  async learnExecutions(since: number): Promise<{ fills: Fill[]; funding: FundingEvent[] }> {
     const hist = this.ex as ExchangePort & Partial<ExecutionHistory>;
-    if (typeof hist.executions !== 'function') return [];
+    if (typeof hist.executionHistory === 'function') {
+      const h = await hist.executionHistory(since);
+      for (const f of h.fills) this.recordFill(f);
+      return h;
+    }
+    if (typeof hist.executions !== 'function') return { fills: [], funding: [] };
     const fills = await hist.executions(since);
     for (const f of fills) this.recordFill(f);
-    return fills;
+    return { fills, funding: [] };
   }
 
   // ---------- hybrid entry (SPEC §3 "Entry execution") ----------

@@ -87,15 +87,17 @@ export interface Balance {
   available: number;
 }
 
+/**
+ * A funding payment on an open position: `amount` > 0 was paid, < 0 received. Bybit's come as
+ * executions with execType Funding (their id in `execId`: a repeat is counted once).
+ */
+export interface FundingEvent { type: 'funding'; symbol: string; amount: number; time: number; execId?: string }
+
 export type ExchangeEvent =
   | { type: 'candle'; symbol: string; tf: Timeframe; candle: Candle }
   | { type: 'order'; order: OrderState }
   | { type: 'fill'; fill: Fill }
-  /**
-   * A funding payment on an open position: `amount` > 0 was paid, < 0 received. Bybit's come as
-   * executions with execType Funding (their id in `execId`: a repeat is counted once).
-   */
-  | { type: 'funding'; symbol: string; amount: number; time: number; execId?: string }
+  | FundingEvent
   | { type: 'position'; position: Position | { symbol: string; size: 0 } }
   | { type: 'connection'; connected: boolean; reason?: string }
   /** Every symbol's candle closing at `time` has been delivered (replay sources know; live ones may not send it). */

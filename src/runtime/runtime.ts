@@ -6,7 +6,7 @@ import { TradingSession, type SessionCommand, type SessionEvent, type VenueFill 
 import { TF_MS, type Timeframe } from '../../engine/timeframe.js';
 import { coinConfig, type CoinConfig, type EngineParams } from '../../engine/params.js';
 import type { Signal, SignalFate } from '../../engine/types.js';
-import type { ExchangeEvent, ExchangePort, Fill, Instrument } from '../exchange/port.js';
+import type { ExchangeEvent, ExchangePort, Fill, FundingEvent, Instrument } from '../exchange/port.js';
 import type { SymbolStreamer } from './universe.js';
 import type { ApprovalRecord, Store } from '../storage/store.js';
 import type { BotControl, BotEvent, ExecutionMode } from '../../handlers/control.js';
@@ -181,11 +181,7 @@ export class Runtime {
         if (!e.connected && /^reconnect storm/.test(e.reason ?? '')) await this.opts.publisher.publish({ type: 'error', message: `exchange ${e.reason}` });
         return;
       case 'funding':
-        if (e.execId !== undefined) {
-          if (this.fundingSeen.has(e.execId)) return;
-          this.fundingSeen.add(e.execId);
-          if (this.fundingSeen.size > 256) this.fundingSeen.delete(this.fundingSeen.keys().next().value!);
-        }
+        if (e.execId !== undefined && !this.markFundingSeen(e.execId)) return;
         this.session.onFunding(e.symbol, e.amount);
         this.log.info({ symbol: e.symbol, amount: e.amount }, e.amount >= 0 ? 'funding paid' : 'funding received');
         return;
@@ -529,12 +525,14 @@ export class Runtime {
     // executions (marked seen) but not in the position read; splitExits applies it as a fill.
     const positions = (await exchange.positions()).filter((p) => p.size > 0);
     const earliest = Math.min(this.clock() - 10 * 60_000, ...openTrades.map((t) => t.entry_time.getTime() - 60_000));
-    const fills = await this.executor.learnExecutions(Math.max(earliest, this.clock() - 7 * 86_400_000 + 60_000));
+    const { fills, funding } = await this.executor.learnExecutions(Math.max(earliest, this.clock() - 7 * 86_400_000 + 60_000));
+    // Settlements already in the history count once: here, in the trade they belong to, not again from the stream.
+    for (const f of funding) if (f.execId !== undefined) this.markFundingSeen(f.execId);
     const held = new Map(positions.map((p) => [p.symbol, p]));
     for (const t of openTrades) {
       const p = held.get(t.symbol);
       if (p && p.direction === t.direction) continue;
-      await this.closeOutTrade(t, fills);
+      await this.closeOutTrade(t, fills, funding);
     }
     for (const p of positions) {
       const row = openTrades.find((t) => t.symbol === p.symbol && t.direction === p.direction) ?? null;
@@ -554,6 +552,8 @@ export class Runtime {
         fees: row ? entryFees(fills, p.symbol, p.direction, row.entry_time.getTime()) : 0,
         // Reductions made while the bot was down (by hand on Bybit) are part of the trade's PnL.
         exitsBefore: exits.before,
+        // So is the funding settled on it so far (before the restart, or while the bot was down).
+        funding: row ? fundingOf(funding, p.symbol, row.entry_time.getTime()) : 0,
       });
       const adopted = this.session.openTrades().get(p.symbol);
       if (row && adopted) this.resumed.set(adopted.id, row);
@@ -570,6 +570,14 @@ export class Runtime {
       }
     }
     await this.process(this.session.drain());
+  }
+
+  /** Remembers a funding execution; false when it was already counted. */
+  private markFundingSeen(execId: string): boolean {
+    if (this.fundingSeen.has(execId)) return false;
+    this.fundingSeen.add(execId);
+    if (this.fundingSeen.size > 256) this.fundingSeen.delete(this.fundingSeen.keys().next().value!);
+    return true;
   }
 
   /** The position's stop on the exchange; places one (the trade's own, else 2 % adverse) when missing. */
@@ -592,7 +600,7 @@ export class Runtime {
    * from its executions. Net PnL = all exits vs the entry − every fee (entry and exits), as the
    * exchange booked it; closed by a fill of no order of ours → 'manual'.
    */
-  private async closeOutTrade(t: TradeRecord, fills: ExchangeFill[]): Promise<void> {
+  private async closeOutTrade(t: TradeRecord, fills: ExchangeFill[], funding: FundingEvent[]): Promise<void> {
     const exits = exitFills(fills, t.symbol, t.entry_time.getTime());
     const qty = exits.reduce((s, f) => s + f.qty, 0);
     const now = new Date(this.clock());
@@ -600,14 +608,16 @@ export class Runtime {
     if (qty > 0) {
       const price = exits.reduce((s, f) => s + f.qty * f.price, 0) / qty;
       const fees = entryFees(fills, t.symbol, t.direction, t.entry_time.getTime()) + exits.reduce((s, f) => s + f.fee, 0);
+      const paid = fundingOf(funding, t.symbol, t.entry_time.getTime(), exits[exits.length - 1].time);
       const gross = (t.direction === 'long' ? 1 : -1) * (price - t.entry_price) * qty;
+      const net = gross - fees - paid;
       const margin = (t.entry_price * qty) / (t.leverage || 1);
       const last = exits[exits.length - 1];
       const reason = last.trigger === 'stop_loss' ? 'stop_loss' : last.trigger === 'take_profit' ? 'take_profit'
         : (await this.isOwnOrder(last.orderLinkId)) ? 'reconciled' : 'manual';
       patch = {
-        exit_time: new Date(last.time), exit_price: price, fees_usd: fees, pnl_usd: gross - fees,
-        pnl_percent: margin > 0 ? Math.round(((gross - fees) / margin) * 1e6) / 1e4 : null,
+        exit_time: new Date(last.time), exit_price: price, fees_usd: fees, funding_usd: paid, pnl_usd: net,
+        pnl_percent: margin > 0 ? Math.round((net / margin) * 1e6) / 1e4 : null,
         exit_reason: reason, duration_minutes: Math.round((last.time - t.entry_time.getTime()) / 60_000),
       };
     }
@@ -712,6 +722,13 @@ function splitExits(fills: Fill[], p: Position, entryTime: number): { before: Fi
 }
 
 /** Fees of the fills that opened a position (same side as the position, from its entry on). */
+/** Funding a position on `symbol` paid (> 0) or received (< 0) from `since` up to `until`. */
+function fundingOf(funding: FundingEvent[], symbol: string, since: number, until = Infinity): number {
+  let paid = 0;
+  for (const f of funding) if (f.symbol === symbol && f.time >= since && f.time <= until) paid += f.amount;
+  return paid;
+}
+
 function entryFees(fills: Fill[], symbol: string, direction: 'long' | 'short', since: number): number {
   const side = direction === 'long' ? 'Buy' : 'Sell';
   let fees = 0;

@@ -27,6 +27,21 @@ describe('websocket faults', () => {
     expect(new Set(c.of('fill').map((f) => f.fill.execId)).size).toBe(c.of('fill').length);
   });
 
+  it('funding settled while the private socket is down arrives by the resync as funding, never as a fill', async () => {
+    const { fake, ex, close } = await fakeAndAdapter();
+    cleanups.push(close);
+    const c = collector();
+    await ex.subscribe(['BTCUSDT'], '1m', c.onEvent);
+    await ex.placeOrder({ orderLinkId: 'pre-2', symbol: 'BTCUSDT', side: 'Sell', type: 'market', qty: 0.01, stopLoss: 61_000 });
+    await until(() => c.of('fill').length === 1, 'entry fill');
+    fake.faults.dropWs('private');
+    const settled = fake.state.settleFunding('BTCUSDT', 0.0001, 60_000)!; // a short receives a positive rate
+    await until(() => c.of('funding').length >= 1, 'funding after the resync');
+    expect(c.of('funding')[0]).toMatchObject({ symbol: 'BTCUSDT', amount: settled.execFee, execId: settled.execId });
+    expect(settled.execFee).toBeLessThan(0);
+    expect(c.of('fill').map((f) => f.fill.execId)).not.toContain(settled.execId);
+  });
+
   it('T21/T22 silent public stall (no pongs, no data): the watchdog reconnects and missed candles are backfilled', async () => {
     const { fake, ex, close } = await fakeAndAdapter({ stallMs: 300, pingIntervalMs: 60_000, pongTimeoutMs: 30_000 });
     cleanups.push(close);

@@ -1,11 +1,53 @@
 // Bybit funding settlements on a live trade: the real Runtime and bybit-api client against the fake
 // Bybit, which books funding as Bybit does (an execution with execType Funding, the position's side
-// and size, execFee = what the position paid). The trade's funding and the equity take it, once.
+// and size, execFee = what the position paid). The trade's funding and the equity take it, once —
+// also across a restart, and when the trade closed while the bot was down.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BotEvent } from '../../handlers/control.js';
-import { startFakeBybit } from '../fakes/bybit/server.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import { openStore } from '../../src/storage/open.js';
+import type { Store } from '../../src/storage/store.js';
+import { startFakeBybit, type FakeBybit } from '../fakes/bybit/server.js';
 import { adapterFor, until } from '../exchange/helpers.js';
 import { cleanups, longSignal, runtimeOn } from './harness.js';
+
+/** A runtime with a PGlite store in a fresh folder on `fake`, started, with a long BTCUSDT trade open. */
+async function tradingRuntime(fake: FakeBybit, dir: string) {
+  const store = await openStore({ DATA_DIR: dir });
+  const published: BotEvent[] = [];
+  const rt = runtimeOn(fake, store, published);
+  await rt.start();
+  const time = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
+  expect((await rt.executeSignal(longSignal(time), null)).ok).toBe(true);
+  await until(async () => { await rt.idle(); return (rt.session.openTrades().get('BTCUSDT')?.qty ?? 0) > 0; }, 'entry fill');
+  return { rt, store, published };
+}
+
+async function restarted(fake: FakeBybit, dir: string): Promise<{ rt: Runtime; store: Store; published: BotEvent[] }> {
+  const store = await openStore({ DATA_DIR: dir });
+  cleanups.push(() => store.close());
+  const published: BotEvent[] = [];
+  const rt = runtimeOn(fake, store, published);
+  await rt.start();
+  await rt.idle();
+  return { rt, store, published };
+}
+
+async function storedTrade(store: Store) {
+  await store.flush(5_000);
+  const rows = await store.tradesBetween(new Date(0), new Date(Date.now() + 86_400_000), 'testnet');
+  expect(rows).toHaveLength(1);
+  return rows[0];
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'smc-funding-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 describe('runtime: Bybit funding', () => {
   it('a settlement is booked on the open trade (paid and received), a repeated one once, and none of it is a fill', async () => {
@@ -45,5 +87,53 @@ describe('runtime: Bybit funding', () => {
     const closed = published.find((e): e is Extract<BotEvent, { type: 'trade_closed' }> => e.type === 'trade_closed')!;
     const gross = (closed.exitPrice - trade.entryCost / trade.qty) * trade.qty;
     expect(closed.pnlUsd).toBeCloseTo(gross - trade.fees - (paid.execFee + received.execFee), 6);
+  });
+
+  it('a restart mid-trade: funding settled before it and while the bot was down stays in the trade, counted once', async () => {
+    const fake = await startFakeBybit();
+    cleanups.push(() => fake.close());
+    const dir = tempDir();
+    const first = await tradingRuntime(fake, dir);
+    const before = fake.state.settleFunding('BTCUSDT', 0.0001, 60_000)!;
+    await until(async () => { await first.rt.idle(); return first.rt.session.openTrades().get('BTCUSDT')!.funding !== 0; }, 'funding before the restart');
+    await first.rt.stop();
+    await first.store.close();
+    const whileDown = fake.state.settleFunding('BTCUSDT', 0.0002, 60_100)!;
+
+    const second = await restarted(fake, dir);
+    const trade = second.rt.session.openTrades().get('BTCUSDT')!;
+    expect(trade.funding).toBeCloseTo(before.execFee + whileDown.execFee, 10);
+    // The private socket drops: the resync lists both settlements again; neither is counted twice.
+    const reads = fake.requests.filter((r) => r.path === '/v5/execution/list').length;
+    fake.faults.dropWs('private');
+    await until(() => fake.requests.filter((r) => r.path === '/v5/execution/list').length > reads, 'resync after the drop');
+    await second.rt.idle();
+    expect(trade.funding).toBeCloseTo(before.execFee + whileDown.execFee, 10);
+
+    await second.rt.runExclusive(async () => { second.rt.session.requestClose('BTCUSDT'); await second.rt.processDrained(); });
+    await until(async () => { await second.rt.idle(); return second.published.some((e) => e.type === 'trade_closed'); }, 'trade closed');
+    const row = await storedTrade(second.store);
+    expect(row.funding_usd).toBeCloseTo(before.execFee + whileDown.execFee, 10);
+    const gross = (row.exit_price! - row.entry_price) * row.position_size;
+    expect(row.pnl_usd!).toBeCloseTo(gross - row.fees_usd! - row.funding_usd!, 6);
+  });
+
+  it('a trade stopped out while the bot was down is closed out with the funding it paid', async () => {
+    const fake = await startFakeBybit();
+    cleanups.push(() => fake.close());
+    const dir = tempDir();
+    const first = await tradingRuntime(fake, dir);
+    await first.rt.stop();
+    await first.store.close();
+    const paid = fake.state.settleFunding('BTCUSDT', 0.0001, 60_000)!;
+    fake.state.setPrice('BTCUSDT', 59_300); // the stop (59 400) fills while nobody watches
+
+    const second = await restarted(fake, dir);
+    expect(second.rt.session.openTradeCount).toBe(0);
+    const row = await storedTrade(second.store);
+    expect(row.exit_reason).toBe('stop_loss');
+    expect(row.funding_usd).toBeCloseTo(paid.execFee, 10);
+    const gross = (row.exit_price! - row.entry_price) * row.position_size;
+    expect(row.pnl_usd!).toBeCloseTo(gross - row.fees_usd! - paid.execFee, 6);
   });
 });

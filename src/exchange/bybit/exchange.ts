@@ -7,9 +7,9 @@ import pino from 'pino';
 import type { Candle } from '../../../engine/types.js';
 import { TF_MS, type Timeframe } from '../../../engine/timeframe.js';
 import { ExchangeError } from '../errors.js';
-import type { Balance, ExchangeEvent, ExchangePort, Fill, Instrument, OrderRequest, OrderState, Position, Ticker } from '../port.js';
+import type { Balance, ExchangeEvent, ExchangePort, Fill, FundingEvent, Instrument, OrderRequest, OrderState, Position, Ticker } from '../port.js';
 import { priceToTick, qtyToStep, type RoundMode } from '../rounding.js';
-import { INTERVAL, toCandle, toFill, toInstrument, toOrderState, toPosition, toTicker } from './mapping.js';
+import { INTERVAL, toCandle, toFill, toFunding, toInstrument, toOrderState, toPosition, toTicker } from './mapping.js';
 import { RestCaller, type BybitEnvelope } from './rest-call.js';
 import { BybitStream, type StreamKind } from './stream.js';
 
@@ -325,17 +325,29 @@ export class BybitExchange implements ExchangePort {
 
   /** Fills since `since` (ms), oldest first, all pages (≤ 7 days back, Bybit's window). */
   async executions(since: number, symbol?: string): Promise<Fill[]> {
+    return (await this.executionHistory(since, symbol)).fills;
+  }
+
+  /**
+   * Fills and funding settlements since `since` (ms), each oldest first, all pages: the funding rows
+   * are the history's execType Funding executions (execFee = what the position paid).
+   */
+  async executionHistory(since: number, symbol?: string): Promise<{ fills: Fill[]; funding: FundingEvent[] }> {
     this.needKeys('executions');
-    const out: Fill[] = [];
+    const fills: Fill[] = [];
+    const funding: FundingEvent[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.read<{ list: Record<string, unknown>[]; nextPageCursor?: string }>('execution/list', () =>
         this.rest.getExecutionList({ category: CATEGORY, ...(symbol ? { symbol } : {}), startTime: since, limit: 100, cursor }),
       );
-      for (const r of page.list) if (!r.execType || r.execType === 'Trade') out.push(toFill(r));
+      for (const r of page.list) {
+        if (!r.execType || r.execType === 'Trade') fills.push(toFill(r));
+        else if (r.execType === 'Funding') funding.push(toFunding(r));
+      }
       cursor = page.nextPageCursor || undefined;
     } while (cursor);
-    return out.sort((a, b) => a.time - b.time);
+    return { fills: fills.sort((a, b) => a.time - b.time), funding: funding.sort((a, b) => a.time - b.time) };
   }
 
   // ---------- streams ----------
@@ -422,8 +434,10 @@ export class BybitExchange implements ExchangePort {
       }
       return;
     }
-    const [orders, positions, fills] = await Promise.all([this.openOrders(), this.positions(), this.executions(this.lastExecTime - 5_000)]);
-    for (const f of fills) this.dispatch({ type: 'fill', fill: f });
+    const [orders, positions, history] = await Promise.all([this.openOrders(), this.positions(), this.executionHistory(this.lastExecTime - 5_000)]);
+    for (const f of history.fills) this.dispatch({ type: 'fill', fill: f });
+    // Settlements missed while the socket was down (repeats of ones already seen are dropped by execId).
+    for (const f of history.funding) this.dispatch(f);
     for (const order of orders) this.dispatch({ type: 'order', order });
     const open = new Set(positions.map((p) => p.symbol));
     for (const position of positions) this.dispatch({ type: 'position', position });

@@ -1,7 +1,7 @@
 // Bybit V5 wire shapes (all numbers arrive as strings) to the port's types.
 import type { Candle } from '../../../engine/types.js';
 import type { Timeframe } from '../../../engine/timeframe.js';
-import type { Fill, Instrument, OrderState, OrderStatus, Position, Ticker } from '../port.js';
+import type { Fill, FundingEvent, Instrument, OrderState, OrderStatus, Position, Ticker } from '../port.js';
 
 export const INTERVAL: Record<Timeframe, string> = { '1m': '1', '5m': '5', '15m': '15', '1h': '60', '4h': '240' };
 
@@ -84,7 +84,7 @@ export function toOrderState(r: Raw): OrderState {
  * traded. Bybit's execFee is what the position paid, like a trading fee: > 0 paid, < 0 received
  * (a long pays a positive rate, a short receives it).
  */
-export function toFunding(r: Raw): { type: 'funding'; symbol: string; amount: number; time: number; execId: string } {
+export function toFunding(r: Raw): FundingEvent & { execId: string } {
   return { type: 'funding', symbol: str(r.symbol), amount: num(r.execFee), time: num(r.execTime), execId: str(r.execId) };
 }
 
