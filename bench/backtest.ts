@@ -3,11 +3,12 @@
 // timed from spawn to exit. Targets: at least 1M base candles/s, and at most 3× the time that just
 // reading and parsing the same files takes.
 //
-// What runs is the production build: the current sources compiled with tsconfig.build.json into a
-// scratch folder (never the checkout's dist/, which may be stale or absent). Each figure is the
-// fastest of RUNS spawns: the machine is shared, and the fastest run is the least disturbed one.
+// What runs is the production build as `npx smc` starts it: the current sources compiled with
+// tsconfig.build.json into a scratch folder (never the checkout's dist/, which may be stale or absent),
+// launched through bin/smc.js (its shebang carries the node options the CLI runs with). Each figure
+// is the fastest of RUNS spawns: the machine is shared, and the fastest run is the least disturbed one.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchRow, type BenchRow } from './types.js';
@@ -19,7 +20,15 @@ const RUNS = 3;
 export const TARGET_PER_SECOND = 1_000_000;
 export const TARGET_LOAD_RATIO = 3;
 
-/** Compiles the sources into `dir`/dist as `npm run build` would; returns the CLI entry. */
+/** The node options of the `smc` launcher, from its shebang (`#!/usr/bin/env -S node <options>`). */
+export function launcherNodeOptions(launcher = join(ROOT, 'bin', 'smc.js')): string[] {
+  const first = readFileSync(launcher, 'utf8').split('\n', 1)[0];
+  const m = /^#!\S*env\s+(?:-S\s+)?node((?:\s+\S+)*)\s*$/.exec(first);
+  if (!m) throw new Error(`${launcher}: first line "${first}" is not a node shebang`);
+  return m[1].trim().split(/\s+/).filter(Boolean);
+}
+
+/** Compiles the sources into `dir`/dist as `npm run build` would, beside a copy of bin/smc.js; returns the launcher. */
 function build(dir: string): string {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], { encoding: 'utf8' });
@@ -30,17 +39,21 @@ function build(dir: string): string {
   // ESM like the checkout, with the checkout's node_modules.
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  return main;
+  mkdirSync(join(dir, 'bin'));
+  const launcher = join(dir, 'bin', 'smc.js');
+  copyFileSync(join(ROOT, 'bin', 'smc.js'), launcher);
+  chmodSync(launcher, 0o755);
+  return launcher;
 }
 
-/** Fastest wall time of `runs` spawns of node with `args`, in seconds; throws on a failed run. */
-function fastestSpawn(args: string[], runs = RUNS): number {
+/** Fastest wall time of `runs` spawns of `command` with `args` (node unless given), in seconds; throws on a failed run. */
+function fastestSpawn(args: string[], runs = RUNS, command = process.execPath): number {
   let best = Infinity;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
     const sec = (performance.now() - t0) / 1000;
-    if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+    if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
     best = Math.min(best, sec);
   }
   return best;
@@ -58,24 +71,26 @@ export interface BacktestBench {
 export async function benchBacktest(candles: number): Promise<BacktestBench> {
   const dir = mkdtempSync(join(tmpdir(), 'smc-bench-build-'));
   try {
-    const main = build(dir);
+    const smc = build(dir);
     const out = join(dir, 'out');
     mkdirSync(out);
     const rows: BenchRow[] = [];
-    const help = fastestSpawn([main, '--help']);
+    const help = fastestSpawn(['--help'], RUNS, smc);
     rows.push(benchRow('process start: smc --help (built)', 0, help));
-    const backtest = fastestSpawn([main, 'backtest', '--data', DATA, '--symbols', SYMBOLS.join(','), '--out', out, '--quiet']);
+    const backtest = fastestSpawn(['backtest', '--data', DATA, '--symbols', SYMBOLS.join(','), '--out', out, '--quiet'], RUNS, smc);
     rows.push(benchRow('full backtest process, built (start..report.html)', candles, backtest));
-    // The floor of any process on these files: start node, import the loader, read and parse.
+    // The floor of any process on these files: start node (with the launcher's options), import the
+    // loader, read and parse.
     const loader = join(dir, 'dist', 'src', 'data', 'load.js');
-    const script = `const { loadDataSources } = await import(${JSON.stringify(loader)});` +
-      `const s = loadDataSources([${JSON.stringify(DATA)}], { symbols: ${JSON.stringify(SYMBOLS)}, baseTf: '1m' });` +
+    // The loader `smc backtest` uses (files read and gunzipped ahead of the parser).
+    const script = `const { loadDataSourcesAsync } = await import(${JSON.stringify(loader)});` +
+      `const s = await loadDataSourcesAsync([${JSON.stringify(DATA)}], { symbols: ${JSON.stringify(SYMBOLS)}, baseTf: '1m' });` +
       `if (s.reduce((n, x) => n + x.length, 0) !== ${candles}) process.exit(3);`;
-    const loadOnly = fastestSpawn(['--input-type=module', '-e', script]);
+    const loadOnly = fastestSpawn([...launcherNodeOptions(smc), '--input-type=module', '-e', script]);
     rows.push(benchRow('load-only process, built (start, read, parse)', candles, loadOnly));
     // How `npx smc` runs in a checkout without dist/ (TypeScript through tsx): information only.
     if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
-      const src = fastestSpawn([join(ROOT, 'bin', 'smc.js'), 'backtest', '--data', DATA, '--symbols', SYMBOLS.join(','), '--out', out, '--quiet'], 1);
+      const src = fastestSpawn(['backtest', '--data', DATA, '--symbols', SYMBOLS.join(','), '--out', out, '--quiet'], 1, join(ROOT, 'bin', 'smc.js'));
       rows.push(benchRow('full backtest process, from source via tsx (1 run)', candles, src));
     }
     return { rows, candles, backtestSeconds: backtest, loadProcessSeconds: loadOnly };

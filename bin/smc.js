@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --v8-pool-size=0
 // Entry of the `smc` CLI. A production build (dist/) runs as plain JavaScript;
 // a checkout runs the TypeScript sources through tsx, so `npx smc` works without a build step.
 import { existsSync } from 'node:fs';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { CandleSeries } from '../../engine/types.js';
 import type { Timeframe } from '../../engine/timeframe.js';
 import { DataError } from './errors.js';
-import { loadCandleFile, parseCandleFileName } from './load.js';
+import { loadCandleFile, parseCandleFile, parseCandleFileName, readCandleBytesAsync, symbolOfCandleFile } from './load.js';
 
 /** Timeframes a folder may provide as the base, finest first. */
 export const BASE_TIMEFRAMES: readonly Timeframe[] = ['1m', '5m'];
@@ -73,14 +73,22 @@ export function loadDataDir(dir: string, sel: DataSelection = {}): CandleSeries[
   return chosen.map((f) => loadCandleFile(f.path, { from: sel.from, to: sel.to }));
 }
 
+/** A candle file chosen for a data selection, and the path it was found under. */
+interface PlannedFile {
+  symbol: string;
+  path: string;
+  source: string;
+}
+
 /**
- * Loads every path (a data folder or a single candle file) into one series per symbol. A symbol
- * provided twice is an error, and every selected symbol must be found somewhere.
+ * The files `loadDataSources` reads, in order, without reading them: every path (a data folder or a
+ * single candle file) gives one file per symbol. A symbol provided twice is an error, and every
+ * selected symbol must be found somewhere.
  */
-export function loadDataSources(paths: string[], sel: DataSelection = {}): CandleSeries[] {
+function planDataSources(paths: string[], sel: DataSelection): PlannedFile[] {
   if (paths.length === 0) throw new DataError('no data given (pass a data folder or candle files)');
   const wanted = sel.symbols && sel.symbols.length > 0 ? new Set(sel.symbols.map((s) => s.toUpperCase())) : null;
-  const out = new Map<string, { series: CandleSeries; from: string }>();
+  const out = new Map<string, PlannedFile>();
   for (const path of paths) {
     let isDir = false;
     try {
@@ -88,21 +96,21 @@ export function loadDataSources(paths: string[], sel: DataSelection = {}): Candl
     } catch {
       throw new DataError(`${path}: no such file or folder`);
     }
-    let loaded: CandleSeries[];
+    let files: { symbol: string; path: string }[];
     if (isDir) {
-      const present = findBaseFiles(path, sel.baseTf).map((f) => f.symbol);
-      const symbols = wanted ? present.filter((s) => wanted.has(s)) : undefined;
-      if (symbols && symbols.length === 0) continue;
-      loaded = loadDataDir(path, { symbols, from: sel.from, to: sel.to, baseTf: sel.baseTf });
+      const present = findBaseFiles(path, sel.baseTf);
+      files = wanted ? present.filter((f) => wanted.has(f.symbol)) : present;
+      if (wanted && files.length === 0) continue;
+      if (files.length === 0) throw new DataError(`${path}: no <SYMBOL>-1m or <SYMBOL>-5m candle files (.csv or .csv.gz)`);
     } else {
-      const s = loadCandleFile(path, { from: sel.from, to: sel.to });
-      if (wanted && !wanted.has(s.symbol)) continue;
-      loaded = [s];
+      const symbol = symbolOfCandleFile(path);
+      if (wanted && !wanted.has(symbol)) continue;
+      files = [{ symbol, path }];
     }
-    for (const s of loaded) {
-      const prev = out.get(s.symbol);
-      if (prev) throw new DataError(`${s.symbol} is provided twice (${prev.from} and ${path}); pass each symbol once`);
-      out.set(s.symbol, { series: s, from: path });
+    for (const f of files) {
+      const prev = out.get(f.symbol);
+      if (prev) throw new DataError(`${f.symbol} is provided twice (${prev.source} and ${path}); pass each symbol once`);
+      out.set(f.symbol, { symbol: f.symbol, path: f.path, source: path });
     }
   }
   if (wanted) {
@@ -112,5 +120,40 @@ export function loadDataSources(paths: string[], sel: DataSelection = {}): Candl
     }
   }
   if (out.size === 0) throw new DataError(`no candle files in ${paths.join(', ')}`);
-  return [...out.values()].map((v) => v.series);
+  return [...out.values()];
+}
+
+/**
+ * Loads every path (a data folder or a single candle file) into one series per symbol. A symbol
+ * provided twice is an error, and every selected symbol must be found somewhere.
+ */
+export function loadDataSources(paths: string[], sel: DataSelection = {}): CandleSeries[] {
+  return planDataSources(paths, sel).map((f) => loadCandleFile(f.path, { from: sel.from, to: sel.to }));
+}
+
+/** Files read and gunzipped ahead of the one being parsed (bounds the memory held by read-ahead). */
+const READ_AHEAD = 4;
+
+/**
+ * loadDataSources with the reading and gunzipping on libuv's thread pool, a few files ahead of the
+ * parser: on a machine with a spare core the files decompress while this thread parses. Same
+ * series, same errors.
+ */
+export async function loadDataSourcesAsync(paths: string[], sel: DataSelection = {}): Promise<CandleSeries[]> {
+  const files = planDataSources(paths, sel);
+  const bytes: Promise<Buffer>[] = [];
+  const readUpTo = (n: number) => {
+    for (let i = bytes.length; i < Math.min(n, files.length); i++) {
+      bytes.push(readCandleBytesAsync(files[i].path));
+      bytes[i].catch(() => {}); // awaited in order below; an early failure must not go unhandled meanwhile
+    }
+  };
+  readUpTo(READ_AHEAD);
+  const out: CandleSeries[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const b = await bytes[i];
+    readUpTo(i + 1 + READ_AHEAD);
+    out.push(parseCandleFile(files[i].path, b, { from: sel.from, to: sel.to }));
+  }
+  return out;
 }

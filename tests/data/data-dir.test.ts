@@ -1,5 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findBaseFiles, loadDataDir, loadDataSources } from '../../src/data/load.js';
+import { findBaseFiles, loadDataDir, loadDataSources, loadDataSourcesAsync } from '../../src/data/load.js';
 import { FIVE_COINS, OHLCV_DIR, ohlcv, scratch } from './paths.js';
 
 const SPOT = ohlcv('binance-spot');
@@ -60,5 +61,40 @@ describe('loadDataSources', () => {
       `no candle data for ADAUSDT in ${ohlcv('binance-usdm/BTCUSDT-4h.csv.gz')} (found: BTCUSDT)`,
     );
     expect(() => loadDataSources([`${OHLCV_DIR}/missing.csv`])).toThrow(`${OHLCV_DIR}/missing.csv: no such file or folder`);
+  });
+});
+
+describe('loadDataSourcesAsync (files read and gunzipped ahead of the parser)', () => {
+  it('gives the same series as the synchronous loader, in the same order, also with more files than it reads ahead', async () => {
+    const sel = { from: Date.parse('2024-01-10T00:00:00Z'), to: Date.parse('2024-01-20T00:00:00Z'), baseTf: '5m' as const };
+    const sources = [SPOT, ohlcv('binance-usdm/ETHUSDT-1m.csv.gz')];
+    const sync = loadDataSources([SPOT], sel);
+    const async = await loadDataSourcesAsync([SPOT], sel);
+    expect(async.map((s) => s.symbol)).toEqual(sync.map((s) => s.symbol));
+    expect(async.length).toBeGreaterThan(4);
+    for (let i = 0; i < sync.length; i++) {
+      expect(async[i].tf).toBe(sync[i].tf);
+      expect(Array.from(async[i].ts)).toEqual(Array.from(sync[i].ts));
+      expect(Array.from(async[i].close)).toEqual(Array.from(sync[i].close));
+      expect(Array.from(async[i].volume)).toEqual(Array.from(sync[i].volume));
+    }
+    await expect(loadDataSourcesAsync(sources, { symbols: ['ETHUSDT'] })).rejects.toThrow(
+      `ETHUSDT is provided twice (${SPOT} and ${ohlcv('binance-usdm/ETHUSDT-1m.csv.gz')}); pass each symbol once`,
+    );
+  });
+
+  it('a corrupt or unreadable file is the same one-line error, whichever file it is', async () => {
+    const dir = scratch();
+    try {
+      dir.write('AAAUSDT-1m.csv', 'ts,open,high,low,close,volume\n' + [0, 1, 2].map((m) => `${m * 60000},1,2,0.5,1.5,3`).join('\n') + '\n');
+      const bad = dir.write('BBBUSDT-1m.csv.gz', 'x');
+      writeFileSync(bad, 'not gzip at all');
+      await expect(loadDataSourcesAsync([dir.dir])).rejects.toThrow(`${bad}: name ends in .gz but the content is not gzip`);
+      expect(() => loadDataSources([dir.dir])).toThrow(`${bad}: name ends in .gz but the content is not gzip`);
+      writeFileSync(bad, Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(20, 7)]));
+      await expect(loadDataSourcesAsync([dir.dir])).rejects.toThrow(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: corrupt gzip data`));
+    } finally {
+      dir.cleanup();
+    }
   });
 });

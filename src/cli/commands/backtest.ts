@@ -5,7 +5,7 @@ import { COMMAND_SUMMARIES } from '../summaries.js';
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDataSources } from '../../data/load.js';
+import { loadDataSourcesAsync } from '../../data/load.js';
 import { runBacktest, type BacktestResult } from '../../backtest/run.js';
 import { buildSummary, mlSummary } from '../../backtest/summary.js';
 import type { writeBacktestToStore } from '../../backtest/store-rows.js';
@@ -69,7 +69,7 @@ export async function backtestCommand(opts: BacktestCliOptions, extra: {
   after?: (r: BacktestResult, series: CandleSeries[]) => Promise<void> | void;
 } = {}) {
   const cfg = buildRunConfig({ configFile: opts.config, set: opts.set });
-  const series = loadDataSources(opts.data, dataSelection(opts));
+  const series = await loadDataSourcesAsync(opts.data, dataSelection(opts));
   const coins = Object.fromEntries(series.map((s) => [s.symbol, coinConfig(s.symbol, cfg.coins)]));
   const ml = mlSettings(opts, process.env);
   // The store clients (pg, Supabase, PGlite) and env validation load only with --store: a plain
