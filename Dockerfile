@@ -55,4 +55,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["smc-entrypoint"]
 # exec form: node is PID 1 and receives SIGTERM itself (no shell in between)
-CMD ["node", "bin/smc.js", "run"]
+CMD ["node", "--v8-pool-size=0", "bin/smc.js", "run"]
