@@ -93,10 +93,13 @@ export class SymbolAnalyzer {
         }
       }
     }
+    // Read on every call: first read only once the indicators were ready, it made the optimised
+    // code bail out then.
+    const onEvaluation = this.opts.onEvaluation;
     if (!ltfClosed) return null;
     const ev = this.evaluate(ltfClosed);
     this.lastEvaluation = ev;
-    if (ev && this.opts.onEvaluation) this.opts.onEvaluation(ev);
+    if (ev && onEvaluation) onEvaluation(ev);
     return ev;
   }
 

@@ -147,10 +147,12 @@ export interface StepOutput {
   events: SessionEvent[];
 }
 
-const NO_OUTPUT: StepOutput = Object.freeze({
+// The arrays are frozen; the object is not, so it has the hidden class of every other step's output
+// (a frozen one made the backtest loop's optimised code bail out at the first step with output).
+const NO_OUTPUT: StepOutput = {
   commands: Object.freeze([]) as unknown as SessionCommand[],
   events: Object.freeze([]) as unknown as SessionEvent[],
-});
+};
 
 export class TradingSession {
   readonly analyzers = new Map<string, SymbolAnalyzer>();
@@ -164,12 +166,15 @@ export class TradingSession {
   private commands: SessionCommand[] = [];
   private events: SessionEvent[] = [];
   private readonly baseMs: number;
-  equity: number;
+  // Money and times start as NaN (a double), not as an integer: a field that first holds a small
+  // integer and later a fraction changes its hidden class mid-run, and that threw the optimised
+  // candle loop back to the interpreter. NaN compares false, so before the first candle nothing differs.
+  equity = NaN;
   paused = false;
   private day = -1;
-  private dayStartEquity = 0;
+  private dayStartEquity = NaN;
   private dayLocked = false;
-  private now = 0;
+  private now = NaN;
   readonly warnings: string[] = [];
 
   constructor(private readonly opts: SessionOptions) {
@@ -311,7 +316,12 @@ export class TradingSession {
     const a = this.analyzers.get(symbol);
     if (!a) return;
     const ev = a.onBaseCandle(c);
-    if (!ev || this.unscanned.has(symbol)) return;
+    if (ev !== null) this.offer(symbol, a, ev);
+  }
+
+  /** An ltf candle closed: its candidate signal, if any, joins this step's selection. */
+  private offer(symbol: string, a: SymbolAnalyzer, ev: LtfEvaluation): void {
+    if (this.unscanned.has(symbol)) return;
     const sig = a.candidate(ev);
     if (!sig) return;
     if (this.opts.mlScore) sig.mlProbability = this.opts.mlScore(sig, a);
@@ -386,43 +396,46 @@ export class TradingSession {
   /** Ends the step at `time` (all symbols' candles closing then are in): selects among candidates. */
   endStep(time: number): StepOutput {
     this.advanceClock(time);
-    if (this.candidates.length) {
-      const p = this.opts.params;
-      const open = [...this.trades.values()].map((t) => ({ symbol: t.symbol, direction: t.direction }));
-      const decisions = selectSignals(
-        this.candidates.map((c) => c.signal),
-        {
-          minConfidence: (s: string) => coinConfig(s, this.opts.coins).min_confidence,
-          openPositions: open,
-          maxConcurrent: p.max_concurrent_trades,
-          maxCorrelation: p.max_correlation,
-          correlation: (a: string, b: string) => this.correlation(a, b),
-          paused: this.paused || this.dayLocked,
-          mlMinConfidence: this.opts.mlMinConfidence,
-        },
-      );
-      for (const d of decisions) {
-        let fate: SignalFate | 'awaiting_approval' = d.fate;
-        if (fate === 'paused' && this.dayLocked && !this.paused) fate = 'daily_loss_limit';
-        if (fate !== 'executed') {
-          this.events.push({ type: 'signal', signal: d.signal, fate, tradeId: null });
-          continue;
-        }
-        if (!this.opts.autoExecute) {
-          this.events.push({ type: 'signal', signal: d.signal, fate: 'awaiting_approval', tradeId: null });
-          continue;
-        }
-        const opened = this.openEntry(d.signal, time);
-        this.events.push({ type: 'signal', signal: d.signal, fate: opened.ok ? 'executed' : opened.fate, tradeId: opened.ok ? opened.tradeId : null });
-      }
-      this.candidates = [];
-    }
+    if (this.candidates.length) this.select(time);
     // Most steps produce nothing: answer with a shared empty output instead of new arrays.
     if (this.commands.length === 0 && this.events.length === 0) return NO_OUTPUT;
     const out = { commands: this.commands, events: this.events };
     this.commands = [];
     this.events = [];
     return out;
+  }
+
+  /** Selection among this step's candidates (out of line: most steps have none). */
+  private select(time: number): void {
+    const p = this.opts.params;
+    const open = [...this.trades.values()].map((t) => ({ symbol: t.symbol, direction: t.direction }));
+    const decisions = selectSignals(
+      this.candidates.map((c) => c.signal),
+      {
+        minConfidence: (s: string) => coinConfig(s, this.opts.coins).min_confidence,
+        openPositions: open,
+        maxConcurrent: p.max_concurrent_trades,
+        maxCorrelation: p.max_correlation,
+        correlation: (a: string, b: string) => this.correlation(a, b),
+        paused: this.paused || this.dayLocked,
+        mlMinConfidence: this.opts.mlMinConfidence,
+      },
+    );
+    for (const d of decisions) {
+      let fate: SignalFate | 'awaiting_approval' = d.fate;
+      if (fate === 'paused' && this.dayLocked && !this.paused) fate = 'daily_loss_limit';
+      if (fate !== 'executed') {
+        this.events.push({ type: 'signal', signal: d.signal, fate, tradeId: null });
+        continue;
+      }
+      if (!this.opts.autoExecute) {
+        this.events.push({ type: 'signal', signal: d.signal, fate: 'awaiting_approval', tradeId: null });
+        continue;
+      }
+      const opened = this.openEntry(d.signal, time);
+      this.events.push({ type: 'signal', signal: d.signal, fate: opened.ok ? 'executed' : opened.fate, tradeId: opened.ok ? opened.tradeId : null });
+    }
+    this.candidates = [];
   }
 
   /** Drains commands/events produced outside a step (fills, approvals, manual closes). */

@@ -101,7 +101,11 @@ export class SimBroker {
     const existing = this.orders.get(o.id);
     if (existing) return existing;
     if (!(o.qty > 0)) throw new Error(`order ${o.id}: qty must be > 0`);
-    const order: SimOrder = { ...o, filledQty: 0, status: 'open' };
+    // Every order with the same fields in the same order (one hidden class: the candle loop stays monomorphic).
+    const order: SimOrder = {
+      id: o.id, symbol: o.symbol, kind: o.kind, direction: o.direction, qty: o.qty, filledQty: 0, price: o.price,
+      takeProfit: o.takeProfit, stopLoss: o.stopLoss, placedAt: o.placedAt, status: 'open',
+    };
     this.orders.set(o.id, order);
     const list = this.working.get(o.symbol);
     if (list) list.push(order);
@@ -136,6 +140,12 @@ export class SimBroker {
     const pos0 = this.positions.get(symbol);
     const working = this.working.get(symbol);
     if (pos0 === undefined && (working === undefined || working.length === 0)) return NOTHING;
+    // Out of line: this check runs for every candle of every symbol, the play below for few of them,
+    // and a small function is optimised early and once.
+    return this.play(symbol, c, tfMs, pos0, working);
+  }
+
+  private play(symbol: string, c: Candle, tfMs: number, pos0: SimPosition | undefined, working: SimOrder[] | undefined): { fills: SimFill[]; funding: FundingCharge[] } {
     const fills: SimFill[] = [];
     const funding: FundingCharge[] = [];
     const closeT = c.ts + tfMs;
