@@ -6,14 +6,11 @@ import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataSourcesAsync } from '../../data/load.js';
-import { runBacktest, type BacktestResult } from '../../backtest/run.js';
-import { buildSummary, mlSummary } from '../../backtest/summary.js';
+import type { BacktestInput, BacktestResult } from '../../backtest/run.js';
 import type { writeBacktestToStore } from '../../backtest/store-rows.js';
 import { NoModel, type WinModel } from '../../ml/win-model.js';
 import type { MlSignalScoring } from '../../ml/signal-scoring.js';
 import { UserError } from '../errors.js';
-import { tradesCsv, signalsCsv } from '../../backtest/csv.js';
-import { renderReport } from '../../backtest/report.js';
 import { buildRunConfig } from '../../config/overrides.js';
 import { coinConfig } from '../../../engine/params.js';
 import { dataSelection, withDataOptions, type DataOptions } from '../options.js';
@@ -64,12 +61,20 @@ export function registerBacktestCommand(program: Command): Command {
 }
 
 export async function backtestCommand(opts: BacktestCliOptions, extra: {
-  mlScore?: Parameters<typeof runBacktest>[0]['mlScore'];
+  mlScore?: BacktestInput['mlScore'];
   mlMinConfidence?: number;
   after?: (r: BacktestResult, series: CandleSeries[]) => Promise<void> | void;
 } = {}) {
   const cfg = buildRunConfig({ configFile: opts.config, set: opts.set });
-  const series = await loadDataSourcesAsync(opts.data, dataSelection(opts));
+  // The files start reading (and gunzipping, off this thread) before the engine and report modules
+  // load, so the two overlap. A load error waits for the await below to be reported.
+  const loading = loadDataSourcesAsync(opts.data, dataSelection(opts));
+  loading.catch(() => {});
+  const [{ runBacktest }, { buildSummary, mlSummary }, { tradesCsv, signalsCsv }, report] = await Promise.all([
+    import('../../backtest/run.js'), import('../../backtest/summary.js'), import('../../backtest/csv.js'),
+    opts.report ? import('../../backtest/report.js') : null,
+  ]);
+  const series = await loading;
   const coins = Object.fromEntries(series.map((s) => [s.symbol, coinConfig(s.symbol, cfg.coins)]));
   const ml = mlSettings(opts, process.env);
   // The store clients (pg, Supabase, PGlite) and env validation load only with --store: a plain
@@ -115,7 +120,7 @@ export async function backtestCommand(opts: BacktestCliOptions, extra: {
   writeFileSync(join(opts.out, 'summary.json'), JSON.stringify(summaryJson, null, 2) + '\n');
   writeFileSync(join(opts.out, 'trades.csv'), tradesCsv(result.trades));
   writeFileSync(join(opts.out, 'signals.csv'), signalsCsv(result.signals));
-  if (opts.report) writeFileSync(join(opts.out, 'report.html'), renderReport(result, series, summary));
+  if (report) writeFileSync(join(opts.out, 'report.html'), report.renderReport(result, series, summary));
   await extra.after?.(result, series);
   let stored: Awaited<ReturnType<typeof writeBacktestToStore>> | null = null;
   let storeTarget = '';
