@@ -15,28 +15,50 @@ export function scoreSnapshot(s: FactorSnapshot, w: ScoreWeights, p: EngineParam
 function scoreDirection(s: FactorSnapshot, w: ScoreWeights, p: EngineParams, d: Direction): DirectionScore {
   const long = d === 'long';
   const trend: Bias = long ? 'bullish' : 'bearish';
-  const htf = s.htf_bias === trend ? 'htf_aligned' : s.htf_bias === 'neutral' ? 'htf_neutral' : null;
+  const htf = s.htf_bias === trend ? 1 : s.htf_bias === 'neutral' ? 2 : 0;
   const sweep = long ? s.bullish_sweep : s.bearish_sweep;
   const ob = long ? s.near_bullish_ob : s.near_bearish_ob;
   const fvg = long ? s.in_bullish_fvg : s.in_bearish_fvg;
   // Comparisons with NaN are false, so an RSI still warming up never counts.
   const rsi = long ? s.mtf_rsi < p.rsi_oversold : s.mtf_rsi > p.rsi_overbought;
   const structure = s.market_structure === trend;
-  // Runs on every ltf candle of every coin: the list is sized once instead of grown by push.
-  const n = (htf !== null ? 1 : 0) + (sweep ? 1 : 0) + (ob ? 1 : 0) + (fvg ? 1 : 0) + (rsi ? 1 : 0) + (structure ? 1 : 0);
-  const factors: FactorPoints[] = new Array<FactorPoints>(n);
-  let k = 0;
-  let total = 0;
-  if (htf !== null) total += add(factors, k++, htf, w[htf]);
-  if (sweep) total += add(factors, k++, 'sweep', w.sweep);
-  if (ob) total += add(factors, k++, 'order_block', w.order_block);
-  if (fvg) total += add(factors, k++, 'fvg', w.fvg);
-  if (rsi) total += add(factors, k++, 'rsi_extreme', w.rsi_extreme);
-  if (structure) total += add(factors, k++, 'structure', w.structure);
-  return { score: Math.min(MAX_SCORE, total), factors };
+  const key = htf | (sweep ? 4 : 0) | (ob ? 8 : 0) | (fvg ? 16 : 0) | (rsi ? 32 : 0) | (structure ? 64 : 0);
+  const table = scoresFor(w);
+  return table[key] ?? (table[key] = buildScore(key, w));
 }
 
-function add(factors: FactorPoints[], k: number, factor: FactorName, points: number): number {
-  factors[k] = { factor, points };
-  return points;
+/**
+ * The score of every combination of factors, built once per weights object and shared (frozen):
+ * this runs on every ltf candle of every coin, and a new list per call was a large share of what a
+ * backtest allocated. Weights objects are never changed in place (config overrides build new ones).
+ */
+const TABLES = new WeakMap<ScoreWeights, (DirectionScore | undefined)[]>();
+let lastWeights: ScoreWeights | null = null;
+let lastTable: (DirectionScore | undefined)[] = [];
+
+function scoresFor(w: ScoreWeights): (DirectionScore | undefined)[] {
+  if (w === lastWeights) return lastTable;
+  let t = TABLES.get(w);
+  if (!t) TABLES.set(w, (t = new Array<DirectionScore | undefined>(128).fill(undefined)));
+  lastWeights = w;
+  lastTable = t;
+  return t;
+}
+
+/** The factors of combination `key` in their fixed order, with their points, capped at 100. */
+function buildScore(key: number, w: ScoreWeights): DirectionScore {
+  const factors: FactorPoints[] = [];
+  let total = 0;
+  const add = (factor: FactorName, points: number) => {
+    factors.push(Object.freeze({ factor, points }));
+    total += points;
+  };
+  if ((key & 3) === 1) add('htf_aligned', w.htf_aligned);
+  if ((key & 3) === 2) add('htf_neutral', w.htf_neutral);
+  if (key & 4) add('sweep', w.sweep);
+  if (key & 8) add('order_block', w.order_block);
+  if (key & 16) add('fvg', w.fvg);
+  if (key & 32) add('rsi_extreme', w.rsi_extreme);
+  if (key & 64) add('structure', w.structure);
+  return Object.freeze({ score: Math.min(MAX_SCORE, total), factors: Object.freeze(factors) as FactorPoints[] });
 }
