@@ -37,7 +37,9 @@ export class SymbolAnalyzer {
   /** Aggregators from the base to each distinct analysis timeframe, coarsest first. */
   private readonly feeds: { tf: Timeframe; agg: Aggregator | null; states: TimeframeState[] }[] = [];
   private readonly exchangeMaxLeverage: number;
+  /** The latest evaluation; without an onEvaluation listener it is one reused object, valid until the next ltf candle. */
   lastEvaluation: LtfEvaluation | null = null;
+  private readonly scratch: LtfEvaluation = emptyEvaluation();
 
   constructor(
     readonly symbol: string,
@@ -119,12 +121,19 @@ export class SymbolAnalyzer {
 
   private evaluate(c: Candle): LtfEvaluation | null {
     if (!this.ready) return null;
-    const snapshot = this.snapshot(c);
-    const score = scoreSnapshot(snapshot, this.params.weights, this.params);
-    return { time: c.ts + TF_MS[this.ltfTf], candle: c, snapshot, score };
+    // Without a listener no evaluation outlives its candle (a candidate copies what it keeps), so
+    // one evaluation and one snapshot are reused: they were a good part of what a backtest allocated.
+    const keep = this.opts.onEvaluation !== undefined;
+    const ev = keep ? emptyEvaluation() : this.scratch;
+    ev.time = c.ts + TF_MS[this.ltfTf];
+    ev.candle = c;
+    ev.snapshot = this.snapshot(c, keep ? undefined : ev.snapshot);
+    ev.score = scoreSnapshot(ev.snapshot, this.params.weights, this.params);
+    return ev;
   }
 
-  snapshot(c: Candle): FactorSnapshot {
+  /** The factor snapshot at ltf candle `c`, written into `into` when given (else a new object). */
+  snapshot(c: Candle, into?: FactorSnapshot): FactorSnapshot {
     const mtf = this.mtf;
     const prox = this.params.ob_proximity_atr * mtf.atr;
     // Each factor asks whether ANY live zone qualifies; the zone lists keep the running extreme of
@@ -137,17 +146,17 @@ export class SymbolAnalyzer {
     const inBullFvg = mtf.fvgEdge('bullish', c.high) >= c.low;
     const inBearFvg = mtf.fvgEdge('bearish', c.low) <= c.high;
     const valid = this.params.sweep_valid_bars;
-    return {
-      htf_bias: this.htfBias(),
-      near_bullish_ob: nearBull,
-      near_bearish_ob: nearBear,
-      in_bullish_fvg: inBullFvg,
-      in_bearish_fvg: inBearFvg,
-      bullish_sweep: this.ltf.barsSinceSweep('bullish') <= valid,
-      bearish_sweep: this.ltf.barsSinceSweep('bearish') <= valid,
-      mtf_rsi: this.mtf.rsi,
-      market_structure: this.mtf.structure,
-    };
+    const s = into ?? emptySnapshot();
+    s.htf_bias = this.htfBias();
+    s.near_bullish_ob = nearBull;
+    s.near_bearish_ob = nearBear;
+    s.in_bullish_fvg = inBullFvg;
+    s.in_bearish_fvg = inBearFvg;
+    s.bullish_sweep = this.ltf.barsSinceSweep('bullish') <= valid;
+    s.bearish_sweep = this.ltf.barsSinceSweep('bearish') <= valid;
+    s.mtf_rsi = this.mtf.rsi;
+    s.market_structure = this.mtf.structure;
+    return s;
   }
 
   /**
@@ -171,7 +180,7 @@ export class SymbolAnalyzer {
       price,
       confidence: side.score,
       factors: side.factors,
-      snapshot: ev.snapshot,
+      snapshot: { ...ev.snapshot },
       atr: this.mtf.atr,
       targets,
       mlProbability: null,
@@ -181,4 +190,19 @@ export class SymbolAnalyzer {
 
 function copyCandle(c: Candle): Candle {
   return { ts: c.ts, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume };
+}
+
+/** Every snapshot has these fields in this order (one hidden class, new or reused). */
+function emptySnapshot(): FactorSnapshot {
+  return {
+    htf_bias: 'neutral', near_bullish_ob: false, near_bearish_ob: false, in_bullish_fvg: false, in_bearish_fvg: false,
+    bullish_sweep: false, bearish_sweep: false, mtf_rsi: NaN, market_structure: 'neutral',
+  };
+}
+
+function emptyEvaluation(): LtfEvaluation {
+  return {
+    time: NaN, candle: { ts: NaN, open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN }, snapshot: emptySnapshot(),
+    score: { long: { score: 0, factors: [] }, short: { score: 0, factors: [] } },
+  };
 }
