@@ -597,8 +597,8 @@ export class Runtime {
 
   /**
    * A trade the exchange no longer holds (stop or target hit, or closed by hand, while down): closed
-   * from its executions. Net PnL = all exits vs the entry − every fee (entry and exits), as the
-   * exchange booked it; closed by a fill of no order of ours → 'manual'.
+   * from its executions. Net PnL = all exits vs the entry − every fee (entry and exits) − the funding
+   * settled on it, as the exchange booked them; closed by a fill of no order of ours → 'manual'.
    */
   private async closeOutTrade(t: TradeRecord, fills: ExchangeFill[], funding: FundingEvent[]): Promise<void> {
     const exits = exitFills(fills, t.symbol, t.entry_time.getTime());
