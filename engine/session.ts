@@ -241,14 +241,20 @@ export class TradingSession {
   onFill(f: VenueFill): void {
     if (this.seenExec.has(f.execId)) return;
     this.seenExec.add(f.execId);
-    const t = f.reduce ? this.trades.get(f.symbol) : this.byOrder.get(f.orderId);
-    if (!t) return;
+    const own = f.reduce ? undefined : this.byOrder.get(f.orderId);
+    // A reduce of the position, or an addition to it that no order of the bot made (the trader bought
+    // more by hand on the exchange: one-way mode merges it into the bot's position, which the bot's
+    // stop and close then cover): both belong to the open trade. An addition while the bot's own
+    // entry is still working is not taken (its chase is sized from the bot's own fills).
+    const t = own ?? this.trades.get(f.symbol);
+    if (!t || (!f.reduce && !own && (t.qty === 0 || t.closing !== null || t.entryPhase !== 'done'))) return;
     t.fees += f.fee;
     if (!f.reduce) {
       if (t.qty === 0) t.entryTime = f.time;
       t.qty += f.qty;
       t.entryCost += f.qty * f.price;
-      t.orderTypes.add(f.trigger === 'limit' ? 'limit' : 'market');
+      if (own) t.orderTypes.add(f.trigger === 'limit' ? 'limit' : 'market');
+      else t.targetQty += f.qty;
       this.equity -= f.fee;
       if (!t.manager) {
         t.manager = new TradeManager({

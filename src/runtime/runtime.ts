@@ -2,7 +2,7 @@
 // the trading session; its commands go to the exchange port; signals are executed at once (auto)
 // or after an Approve (approve). The same class runs replay, paper, testnet, demo and live.
 import { randomUUID } from 'node:crypto';
-import { TradingSession, type SessionCommand, type SessionEvent, type VenueFill } from '../../engine/session.js';
+import { TradingSession, type InstrumentSpec, type SessionCommand, type SessionEvent, type VenueFill } from '../../engine/session.js';
 import { TF_MS, type Timeframe } from '../../engine/timeframe.js';
 import { coinConfig, type CoinConfig, type EngineParams } from '../../engine/params.js';
 import type { Signal, SignalFate } from '../../engine/types.js';
@@ -64,6 +64,11 @@ export class Runtime {
   readonly startedAt: number;
   private pending = new Map<number, Map<string, import('../../engine/types.js').Candle>>();
   private instruments = new Map<string, Instrument>();
+  /**
+   * The same instruments as the session sees them (filled at start and when coins are added): it
+   * sizes entries to the exchange's qty step and limits, so its target is exactly what is sent.
+   */
+  private readonly sessionInstruments: Record<string, InstrumentSpec> = {};
   /** Timed-out limit entries just cancelled: what they filled in the end, for the chase that follows. */
   private readonly cancelledEntries = new Map<string, { qty: number; final: boolean }>();
   /** Funding executions already booked (the stream may repeat one after a reconnect); the latest 256. */
@@ -87,7 +92,7 @@ export class Runtime {
     this.session = new TradingSession({
       params: opts.params, coins: opts.coins, symbols: opts.symbols, baseTf: opts.baseTf,
       autoExecute: false, maxDailyLossPercent: opts.maxDailyLossPercent, mlMinConfidence: opts.mlMinConfidence,
-      mlScore: opts.ml ? opts.ml.score : opts.mlScore,
+      mlScore: opts.ml ? opts.ml.score : opts.mlScore, instruments: this.sessionInstruments,
     });
     for (const w of this.session.warnings) opts.logger.warn(w);
     this.control = new RuntimeControl(this);
@@ -108,7 +113,7 @@ export class Runtime {
       this.executionMode = state.mode;
       this.session.paused = state.paused;
     }
-    for (const i of await exchange.instruments(this.opts.symbols)) this.instruments.set(i.symbol, i);
+    for (const i of await exchange.instruments(this.opts.symbols)) this.setInstrument(i);
     // A venue that can be in the wrong position mode (Bybit hedge mode) is checked before anything is sent.
     const account = exchange as ExchangePort & { prepareAccount?: (symbols: string[]) => Promise<void> };
     if (typeof account.prepareAccount === 'function') await account.prepareAccount(this.opts.symbols);
@@ -572,6 +577,11 @@ export class Runtime {
     await this.process(this.session.drain());
   }
 
+  private setInstrument(i: Instrument): void {
+    this.instruments.set(i.symbol, i);
+    this.sessionInstruments[i.symbol] = { qtyStep: i.qtyStep, minQty: i.minQty, maxQty: i.maxQty, tickSize: i.tickSize, maxLeverage: i.maxLeverage };
+  }
+
   /** Remembers a funding execution; false when it was already counted. */
   private markFundingSeen(execId: string): boolean {
     if (this.fundingSeen.has(execId)) return false;
@@ -669,7 +679,7 @@ export class Runtime {
     if (!fresh.length || this.stopping) return [];
     const ex = this.opts.exchange as ExchangePort & Partial<SymbolStreamer>;
     if (typeof ex.addSymbols !== 'function') throw new Error(`the ${ex.name} venue cannot add coins while streaming`);
-    for (const i of await ex.instruments(fresh)) this.instruments.set(i.symbol, i);
+    for (const i of await ex.instruments(fresh)) this.setInstrument(i);
     const configs = Object.fromEntries(fresh.map((s) => [s, coins[s] ?? coinConfig(s, this.opts.coins)]));
     this.opts.coins = { ...this.opts.coins, ...configs };
     // Not yet in `symbols`, so no candle of these coins reaches the session before its warm-up.

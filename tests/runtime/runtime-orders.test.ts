@@ -13,7 +13,7 @@ import { openStore } from '../../src/storage/open.js';
 import type { Store } from '../../src/storage/store.js';
 import type { BotEvent } from '../../handlers/control.js';
 import { startFakeBybit, type FakeBybit } from '../fakes/bybit/server.js';
-import { manualReduce } from '../fakes/bybit/state.js';
+import { manualAdd, manualReduce } from '../fakes/bybit/state.js';
 import { until } from '../exchange/helpers.js';
 import { cleanups, longSignal, PARAMS, runtimeOn } from './harness.js';
 
@@ -98,6 +98,11 @@ describe('runtime orders through the OrderExecutor', () => {
   it('a close is one reduce-only market order under the session id; its fill closes the trade once', async () => {
     const { fake, rt, published } = await setup();
     await openTrade(rt, fake);
+    // Sized to the exchange's qty step by the session itself: the filled entry is complete, so the
+    // close cancels nothing (an unrounded target left a filled entry "working" and cancelled it here).
+    const t = rt.session.openTrades().get('BTCUSDT')!;
+    expect(t.targetQty).toBeCloseTo(fake.state.positions.get('BTCUSDT')!.size, 12);
+    expect(t).toMatchObject({ entryPhase: 'done', entryOrderId: null });
     await rt.runExclusive(async () => { rt.session.requestClose('BTCUSDT'); await rt.processDrained(); });
     await until(async () => { await rt.idle(); return published.some((e) => e.type === 'trade_closed'); }, 'trade closed');
     const exit = fake.state.orders.find((o) => o.reduceOnly && o.orderLinkId)!;
@@ -105,6 +110,7 @@ describe('runtime orders through the OrderExecutor', () => {
     expect(rt.executor.record(exit.orderLinkId)).toMatchObject({ purpose: 'exit', reduce_only: true, status: 'filled' });
     expect(fake.state.positions.get('BTCUSDT')!.size).toBe(0);
     expect(published.filter((e) => e.type === 'trade_closed')).toHaveLength(1);
+    expect(fake.requests.filter((r) => r.path === '/v5/order/cancel')).toHaveLength(0);
   });
 
   it('T15 at the limit timeout the limit fills while it is cancelled: the market chase is cut to what is left, the position never exceeds its size', async () => {
@@ -153,6 +159,33 @@ describe('runtime orders through the OrderExecutor', () => {
     expect(results).toHaveLength(1);
     expect(results[0]).toMatchObject({ exitReason: 'manual', qty: entered });
     expect(results[0].netPnl).toBeCloseTo(cash, 6);
+    expect(fake.state.positions.get('BTCUSDT')!.size).toBe(0);
+  });
+
+  it('the trader adds to the position by hand while the bot runs: it joins the trade, the bot closes all of it, the PnL is the exchange\'s', async () => {
+    const { fake, rt, published } = await setup();
+    const results: TradeResult[] = [];
+    rt.onTradeClosed = (t) => results.push(t);
+    await openTrade(rt, fake);
+    const entered = fake.state.positions.get('BTCUSDT')!.size;
+    fake.state.setPrice('BTCUSDT', 60_200);
+    const added = manualAdd(fake.state, 'BTCUSDT', 0.01);
+    await until(async () => { await rt.idle(); return rt.session.openTrades().get('BTCUSDT')!.qty > entered; }, 'manual add counted');
+    const t = rt.session.openTrades().get('BTCUSDT')!;
+    const pos = fake.state.positions.get('BTCUSDT')!;
+    expect(t.qty).toBeCloseTo(pos.size, 12);
+    expect(t.entryCost / t.qty).toBeCloseTo(pos.avgPrice, 6);
+    expect(t.entryPhase).toBe('done');
+    expect(fake.requests.filter((r) => r.path === '/v5/order/create')).toHaveLength(1); // no entry order sent for it
+    await rt.runExclusive(async () => { rt.session.requestClose('BTCUSDT'); await rt.processDrained(); });
+    await until(async () => { await rt.idle(); return published.some((e) => e.type === 'trade_closed'); }, 'trade closed');
+    const execs = fake.state.executions.filter((e) => e.symbol === 'BTCUSDT');
+    const cash = execs.reduce((s, e) => s + (e.side === 'Sell' ? 1 : -1) * e.execQty * e.execPrice - e.execFee, 0);
+    expect(execs.some((e) => e.execId === added.execId)).toBe(true);
+    expect(results).toHaveLength(1);
+    expect(results[0].qty).toBeCloseTo(entered + 0.01, 12);
+    expect(results[0].netPnl).toBeCloseTo(cash, 6);
+    expect(results[0].entryOrderType).toBe('market');
     expect(fake.state.positions.get('BTCUSDT')!.size).toBe(0);
   });
 

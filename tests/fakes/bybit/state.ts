@@ -285,6 +285,15 @@ function roundStep(x: number, step: number): number {
  * orderLinkId, executed at the last price. Returns its execution and the PnL Bybit realises for
  * it (price vs the position's entry, before the fee; the fee is `exec.execFee`).
  */
+/** The trader adds `qty` to the open position by hand (a market order from Bybit's app: no orderLinkId). */
+export function manualAdd(state: FakeBybitState, symbol: string, qty: number): FakeExecution {
+  const pos = state.positions.get(symbol);
+  if (!pos || pos.size === 0) throw new Error(`fake: no ${symbol} position to add to by hand`);
+  const order = state.newOrder({ symbol, side: pos.side === 'Sell' ? 'Sell' : 'Buy', orderType: 'Market', qty, price: 0, reduceOnly: false, orderLinkId: '' });
+  state.submit(order);
+  return state.executions[state.executions.length - 1];
+}
+
 export function manualReduce(state: FakeBybitState, symbol: string, qty: number): { exec: FakeExecution; realisedPnl: number } {
   const pos = state.positions.get(symbol);
   if (!pos || pos.size === 0) throw new Error(`fake: no ${symbol} position to reduce by hand`);
