@@ -19,8 +19,11 @@ export interface LtfEvaluation {
 
 export interface AnalyzerOptions {
   baseTf: Timeframe;
-  /** Exchange leverage limit of the instrument (Infinity when unknown: coin max applies). */
-  exchangeMaxLeverage?: number;
+  /**
+   * Exchange leverage limit of the instrument (Infinity when unknown: coin max applies); a function is
+   * asked at every signal (a live runtime learns the instruments after the session is built).
+   */
+  exchangeMaxLeverage?: number | (() => number | undefined);
   sink?: TimeframeStateOptions['sink'];
   /** Called on every ltf evaluation (for `smc detect --scores`). */
   onEvaluation?: (e: LtfEvaluation) => void;
@@ -36,7 +39,7 @@ export class SymbolAnalyzer {
   readonly warnings: string[] = [];
   /** Aggregators from the base to each distinct analysis timeframe, coarsest first. */
   private readonly feeds: { tf: Timeframe; agg: Aggregator | null; states: TimeframeState[] }[] = [];
-  private readonly exchangeMaxLeverage: number;
+  private readonly exchangeMaxLeverage: () => number;
   /** The latest evaluation; without an onEvaluation listener it is one reused object, valid until the next ltf candle. */
   lastEvaluation: LtfEvaluation | null = null;
   private readonly scratch: LtfEvaluation = emptyEvaluation();
@@ -57,7 +60,8 @@ export class SymbolAnalyzer {
       if (TF_MS[tf] < TF_MS[base]) throw new Error(`${symbol}: ${name} ${tf} is finer than the data's base ${base}`);
     }
     this.ltfTf = ltfTf;
-    this.exchangeMaxLeverage = opts.exchangeMaxLeverage ?? Infinity;
+    const limit = opts.exchangeMaxLeverage;
+    this.exchangeMaxLeverage = typeof limit === 'function' ? () => limit() ?? Infinity : () => limit ?? Infinity;
     this.htf = new TimeframeState(coin.htf_timeframe, params, { structures: false, sweeps: false, sink: opts.sink });
     this.mtf = new TimeframeState(coin.mtf_timeframe, params, { structures: true, sweeps: false, sink: opts.sink });
     // When ltf and mtf share a timeframe the mtf state already reports its swings: report them once.
@@ -170,7 +174,7 @@ export class SymbolAnalyzer {
     const side = direction === 'long' ? long : short;
     if (side.score < Math.min(this.params.signal_log_min_score, this.coin.min_confidence)) return null;
     const price = ev.candle.close;
-    const targets = computeTargets(direction, price, this.mtf.atr, this.coin, this.params, this.exchangeMaxLeverage);
+    const targets = computeTargets(direction, price, this.mtf.atr, this.coin, this.params, this.exchangeMaxLeverage());
     if (!targets) return null;
     return {
       id: `${this.symbol}-${direction}-${ev.time}`,

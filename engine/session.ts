@@ -212,7 +212,7 @@ export class TradingSession {
     const coin = coinConfig(symbol, opts.coins);
     const a = new SymbolAnalyzer(symbol, coin, opts.params, {
       baseTf: opts.baseTf,
-      exchangeMaxLeverage: opts.instruments?.[symbol]?.maxLeverage,
+      exchangeMaxLeverage: () => this.opts.instruments?.[symbol]?.maxLeverage,
       sink: opts.sink?.(symbol),
       onEvaluation: opts.onEvaluation ? (e) => opts.onEvaluation!(symbol, e) : undefined,
     });
