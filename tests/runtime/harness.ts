@@ -8,7 +8,7 @@ import type { Store } from '../../src/storage/store.js';
 import type { BotEvent } from '../../handlers/control.js';
 import { silentLogger } from '../../src/log.js';
 import type { FakeBybit } from '../fakes/bybit/server.js';
-import { adapterFor } from '../exchange/helpers.js';
+import { adapterFor, until } from '../exchange/helpers.js';
 
 /** Market entries (no limit first), so an entry fills on the next fake tick. */
 export const PARAMS = { ...DEFAULT_PARAMS, use_limit_entry: false };
@@ -38,4 +38,23 @@ export function runtimeOn(fake: FakeBybit, store: Store | null, published: BotEv
   });
   cleanups.push(() => rt.stop());
   return rt;
+}
+
+/** Asks the session to close `symbol` (as /close does) and waits until the trade has closed. */
+export async function closeTrade(rt: Runtime, published: BotEvent[], symbol = 'BTCUSDT'): Promise<void> {
+  await rt.runExclusive(async () => { rt.session.requestClose(symbol); await rt.processDrained(); });
+  await until(async () => { await rt.idle(); return published.some((e) => e.type === 'trade_closed'); }, 'trade closed');
+}
+
+/** The cash the exchange's executions on `symbol` moved: every sell minus every buy, minus every fee. */
+export function exchangeCash(fake: FakeBybit, symbol = 'BTCUSDT'): number {
+  return fake.state.executions.filter((e) => e.symbol === symbol)
+    .reduce((s, e) => s + (e.side === 'Sell' ? 1 : -1) * e.execQty * e.execPrice - e.execFee, 0);
+}
+
+/** Executes the long BTCUSDT signal of the minute before now and waits for its entry to fill. */
+export async function openLong(rt: Runtime): Promise<void> {
+  const r = await rt.executeSignal(longSignal(Math.floor(Date.now() / 60_000) * 60_000 - 60_000), null);
+  if (!r.ok) throw new Error(`the test signal was not executed: ${JSON.stringify(r)}`);
+  await until(async () => { await rt.idle(); return (rt.session.openTrades().get('BTCUSDT')?.qty ?? 0) > 0; }, 'entry fill');
 }

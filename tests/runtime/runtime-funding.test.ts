@@ -12,28 +12,30 @@ import { openStore } from '../../src/storage/open.js';
 import type { Store } from '../../src/storage/store.js';
 import { startFakeBybit, type FakeBybit } from '../fakes/bybit/server.js';
 import { adapterFor, until } from '../exchange/helpers.js';
-import { cleanups, longSignal, runtimeOn } from './harness.js';
+import { cleanups, closeTrade, openLong, runtimeOn } from './harness.js';
 
-/** A runtime with a PGlite store in a fresh folder on `fake`, started, with a long BTCUSDT trade open. */
-async function tradingRuntime(fake: FakeBybit, dir: string) {
+/** A started runtime on `fake` with a PGlite store in `dir` (the caller closes the store). */
+async function runtimeWithStore(fake: FakeBybit, dir: string): Promise<{ rt: Runtime; store: Store; published: BotEvent[] }> {
   const store = await openStore({ DATA_DIR: dir });
   const published: BotEvent[] = [];
   const rt = runtimeOn(fake, store, published);
   await rt.start();
-  const time = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
-  expect((await rt.executeSignal(longSignal(time), null)).ok).toBe(true);
-  await until(async () => { await rt.idle(); return (rt.session.openTrades().get('BTCUSDT')?.qty ?? 0) > 0; }, 'entry fill');
   return { rt, store, published };
 }
 
-async function restarted(fake: FakeBybit, dir: string): Promise<{ rt: Runtime; store: Store; published: BotEvent[] }> {
-  const store = await openStore({ DATA_DIR: dir });
-  cleanups.push(() => store.close());
-  const published: BotEvent[] = [];
-  const rt = runtimeOn(fake, store, published);
-  await rt.start();
-  await rt.idle();
-  return { rt, store, published };
+/** runtimeWithStore with a long BTCUSDT trade open. */
+async function tradingRuntime(fake: FakeBybit, dir: string) {
+  const r = await runtimeWithStore(fake, dir);
+  await openLong(r.rt);
+  return r;
+}
+
+/** The second process after a restart: runtimeWithStore on the same folder, its store closed after the test. */
+async function restarted(fake: FakeBybit, dir: string) {
+  const r = await runtimeWithStore(fake, dir);
+  cleanups.push(() => r.store.close());
+  await r.rt.idle();
+  return r;
 }
 
 async function storedTrade(store: Store) {
@@ -56,9 +58,7 @@ describe('runtime: Bybit funding', () => {
     const published: BotEvent[] = [];
     const rt = runtimeOn(fake, null, published);
     await rt.start();
-    const time = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
-    expect((await rt.executeSignal(longSignal(time), null)).ok).toBe(true);
-    await until(async () => { await rt.idle(); return (rt.session.openTrades().get('BTCUSDT')?.qty ?? 0) > 0; }, 'entry fill');
+    await openLong(rt);
     const trade = rt.session.openTrades().get('BTCUSDT')!;
     const equityBefore = rt.session.equity;
 
@@ -82,8 +82,7 @@ describe('runtime: Bybit funding', () => {
     expect(fills.map((f) => f.execId)).not.toContain(received.execId);
 
     // Closed: the trade's net PnL carries the funding.
-    await rt.runExclusive(async () => { rt.session.requestClose('BTCUSDT'); await rt.processDrained(); });
-    await until(async () => { await rt.idle(); return published.some((e) => e.type === 'trade_closed'); }, 'trade closed');
+    await closeTrade(rt, published);
     const closed = published.find((e): e is Extract<BotEvent, { type: 'trade_closed' }> => e.type === 'trade_closed')!;
     const gross = (closed.exitPrice - trade.entryCost / trade.qty) * trade.qty;
     expect(closed.pnlUsd).toBeCloseTo(gross - trade.fees - (paid.execFee + received.execFee), 6);
@@ -110,8 +109,7 @@ describe('runtime: Bybit funding', () => {
     await second.rt.idle();
     expect(trade.funding).toBeCloseTo(before.execFee + whileDown.execFee, 10);
 
-    await second.rt.runExclusive(async () => { second.rt.session.requestClose('BTCUSDT'); await second.rt.processDrained(); });
-    await until(async () => { await second.rt.idle(); return second.published.some((e) => e.type === 'trade_closed'); }, 'trade closed');
+    await closeTrade(second.rt, second.published);
     const row = await storedTrade(second.store);
     expect(row.funding_usd).toBeCloseTo(before.execFee + whileDown.execFee, 10);
     const gross = (row.exit_price! - row.entry_price) * row.position_size;

@@ -15,23 +15,24 @@ import type { BotEvent } from '../../handlers/control.js';
 import { startFakeBybit, type FakeBybit } from '../fakes/bybit/server.js';
 import { manualAdd, manualReduce } from '../fakes/bybit/state.js';
 import { until } from '../exchange/helpers.js';
-import { cleanups, longSignal, PARAMS, runtimeOn } from './harness.js';
+import { cleanups, closeTrade, exchangeCash, longSignal, openLong, PARAMS, runtimeOn } from './harness.js';
 
 async function setup(store: Store | null = null, params = PARAMS) {
   const fake = await startFakeBybit();
   cleanups.push(() => fake.close());
   const published: BotEvent[] = [];
   const rt = runtimeOn(fake, store, published, { params, executor: { lookupAttempts: 3, lookupBackoffMs: 10, stopAttempts: 3 } });
+  const results: TradeResult[] = [];
+  rt.onTradeClosed = (t) => results.push(t);
   await rt.start();
-  return { fake, rt, published };
+  return { fake, rt, published, results };
 }
 
 /** The test's long signal on the minute before now. */
 const signal = (time = Math.floor(Date.now() / 60_000) * 60_000 - 60_000) => longSignal(time);
 
 async function openTrade(rt: Runtime, fake: FakeBybit): Promise<void> {
-  expect((await rt.executeSignal(signal(), null)).ok).toBe(true);
-  await until(async () => { await rt.idle(); return (rt.session.openTrades().get('BTCUSDT')?.qty ?? 0) > 0; }, 'entry fill');
+  await openLong(rt);
   expect(fake.state.positions.get('BTCUSDT')?.stopLoss).toBe(59_400);
 }
 
@@ -103,8 +104,7 @@ describe('runtime orders through the OrderExecutor', () => {
     const t = rt.session.openTrades().get('BTCUSDT')!;
     expect(t.targetQty).toBeCloseTo(fake.state.positions.get('BTCUSDT')!.size, 12);
     expect(t).toMatchObject({ entryPhase: 'done', entryOrderId: null });
-    await rt.runExclusive(async () => { rt.session.requestClose('BTCUSDT'); await rt.processDrained(); });
-    await until(async () => { await rt.idle(); return published.some((e) => e.type === 'trade_closed'); }, 'trade closed');
+    await closeTrade(rt, published);
     const exit = fake.state.orders.find((o) => o.reduceOnly && o.orderLinkId)!;
     expect(exit).toMatchObject({ orderLinkId: `T-BTCUSDT-${signal().time}-x1`, orderType: 'Market', side: 'Sell', orderStatus: 'Filled' });
     expect(rt.executor.record(exit.orderLinkId)).toMatchObject({ purpose: 'exit', reduce_only: true, status: 'filled' });
@@ -132,9 +132,7 @@ describe('runtime orders through the OrderExecutor', () => {
   });
 
   it('the trader trims the position by hand while the bot runs: that part counts in the PnL and the rest stays managed', async () => {
-    const { fake, rt, published } = await setup();
-    const results: TradeResult[] = [];
-    rt.onTradeClosed = (t) => results.push(t);
+    const { fake, rt, published, results } = await setup();
     await openTrade(rt, fake);
     const entered = fake.state.positions.get('BTCUSDT')!.size;
     const trim = Math.round(entered * 0.4 * 1000) / 1000;
@@ -150,12 +148,10 @@ describe('runtime orders through the OrderExecutor', () => {
     const minute = Math.floor(Date.now() / 60_000) * 60_000;
     fake.pushKline('BTCUSDT', '1', { ts: minute + 60_000, open: 60_300, high: 60_720, low: 60_290, close: 60_700, volume: 12 }, true);
     await until(async () => { await rt.idle(); return fake.state.positions.get('BTCUSDT')!.stopLoss > 60_000; }, 'stop moved for the rest');
-    await rt.runExclusive(async () => { rt.session.requestClose('BTCUSDT'); await rt.processDrained(); });
-    await until(async () => { await rt.idle(); return published.some((e) => e.type === 'trade_closed'); }, 'trade closed');
+    await closeTrade(rt, published);
     // Net PnL is what the exchange's executions say: every exit against the entry, minus every fee.
-    const execs = fake.state.executions.filter((e) => e.symbol === 'BTCUSDT');
-    const cash = execs.reduce((s, e) => s + (e.side === 'Sell' ? 1 : -1) * e.execQty * e.execPrice - e.execFee, 0);
-    expect(execs.some((e) => e.execId === exec.execId)).toBe(true);
+    const cash = exchangeCash(fake);
+    expect(fake.state.executions.some((e) => e.execId === exec.execId)).toBe(true);
     expect(results).toHaveLength(1);
     expect(results[0]).toMatchObject({ exitReason: 'manual', qty: entered });
     expect(results[0].netPnl).toBeCloseTo(cash, 6);
@@ -163,9 +159,7 @@ describe('runtime orders through the OrderExecutor', () => {
   });
 
   it('the trader adds to the position by hand while the bot runs: it joins the trade, the bot closes all of it, the PnL is the exchange\'s', async () => {
-    const { fake, rt, published } = await setup();
-    const results: TradeResult[] = [];
-    rt.onTradeClosed = (t) => results.push(t);
+    const { fake, rt, published, results } = await setup();
     await openTrade(rt, fake);
     const entered = fake.state.positions.get('BTCUSDT')!.size;
     fake.state.setPrice('BTCUSDT', 60_200);
@@ -177,11 +171,9 @@ describe('runtime orders through the OrderExecutor', () => {
     expect(t.entryCost / t.qty).toBeCloseTo(pos.avgPrice, 6);
     expect(t.entryPhase).toBe('done');
     expect(fake.requests.filter((r) => r.path === '/v5/order/create')).toHaveLength(1); // no entry order sent for it
-    await rt.runExclusive(async () => { rt.session.requestClose('BTCUSDT'); await rt.processDrained(); });
-    await until(async () => { await rt.idle(); return published.some((e) => e.type === 'trade_closed'); }, 'trade closed');
-    const execs = fake.state.executions.filter((e) => e.symbol === 'BTCUSDT');
-    const cash = execs.reduce((s, e) => s + (e.side === 'Sell' ? 1 : -1) * e.execQty * e.execPrice - e.execFee, 0);
-    expect(execs.some((e) => e.execId === added.execId)).toBe(true);
+    await closeTrade(rt, published);
+    const cash = exchangeCash(fake);
+    expect(fake.state.executions.some((e) => e.execId === added.execId)).toBe(true);
     expect(results).toHaveLength(1);
     expect(results[0].qty).toBeCloseTo(entered + 0.01, 12);
     expect(results[0].netPnl).toBeCloseTo(cash, 6);
