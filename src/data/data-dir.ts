@@ -54,25 +54,6 @@ export function findBaseFiles(dir: string, baseTf?: Timeframe): CandleFileEntry[
   return [...best.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
 }
 
-/** Loads the base series of every (or every selected) symbol in `dir`. */
-export function loadDataDir(dir: string, sel: DataSelection = {}): CandleSeries[] {
-  const files = findBaseFiles(dir, sel.baseTf);
-  let chosen = files;
-  if (sel.symbols && sel.symbols.length > 0) {
-    const wanted = [...new Set(sel.symbols.map((s) => s.toUpperCase()))];
-    const missing = wanted.filter((s) => !files.some((f) => f.symbol === s));
-    if (missing.length > 0) {
-      const have = files.map((f) => f.symbol).join(', ') || 'none';
-      throw new DataError(
-        `${dir}: no 1m or 5m candle file for ${missing.join(', ')} (expected <SYMBOL>-1m.csv.gz or <SYMBOL>-5m.csv.gz; found: ${have})`,
-      );
-    }
-    chosen = files.filter((f) => wanted.includes(f.symbol));
-  }
-  if (chosen.length === 0) throw new DataError(`${dir}: no <SYMBOL>-1m or <SYMBOL>-5m candle files (.csv or .csv.gz)`);
-  return chosen.map((f) => loadCandleFile(f.path, { from: sel.from, to: sel.to }));
-}
-
 /** A candle file chosen for a data selection, and the path it was found under. */
 interface PlannedFile {
   symbol: string;
@@ -116,7 +97,10 @@ function planDataSources(paths: string[], sel: DataSelection): PlannedFile[] {
   if (wanted) {
     const missing = [...wanted].filter((s) => !out.has(s));
     if (missing.length > 0) {
-      throw new DataError(`no candle data for ${missing.join(', ')} in ${paths.join(', ')} (found: ${[...out.keys()].join(', ') || 'none'})`);
+      throw new DataError(
+        `no candle data for ${missing.join(', ')} in ${paths.join(', ')} (found: ${[...out.keys()].join(', ') || 'none'}); ` +
+          'a folder needs <SYMBOL>-1m.csv.gz or <SYMBOL>-5m.csv.gz (or .csv) per symbol',
+      );
     }
   }
   if (out.size === 0) throw new DataError(`no candle files in ${paths.join(', ')}`);

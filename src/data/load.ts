@@ -123,4 +123,4 @@ export function parseCandleFile(path: string, bytes: Uint8Array, opts: LoadOptio
   return opts.from === undefined && opts.to === undefined ? series : sliceSeries(series, opts.from, opts.to);
 }
 
-export { loadDataDir, loadDataSources, loadDataSourcesAsync, findBaseFiles, type DataSelection } from './data-dir.js';
+export { loadDataSources, loadDataSourcesAsync, findBaseFiles, type DataSelection } from './data-dir.js';

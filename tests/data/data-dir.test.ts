@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findBaseFiles, loadDataDir, loadDataSources, loadDataSourcesAsync } from '../../src/data/load.js';
+import { findBaseFiles, loadDataSources, loadDataSourcesAsync } from '../../src/data/load.js';
 import { FIVE_COINS, OHLCV_DIR, ohlcv, scratch } from './paths.js';
 
 const SPOT = ohlcv('binance-spot');
@@ -8,7 +8,7 @@ const sc = scratch();
 afterAll(() => sc.cleanup());
 const row = (m: number) => `${m * 300000},1,2,0.5,1.5,3`;
 
-describe('loadDataDir', () => {
+describe('a data folder', () => {
   it('picks the 1m file per symbol when a folder also has 5m and 1h', () => {
     const files = findBaseFiles(SPOT);
     expect(files.map((f) => f.symbol)).toEqual([...FIVE_COINS].sort());
@@ -19,14 +19,14 @@ describe('loadDataDir', () => {
     sc.write('XRPUSDT-5m.csv', ['ts,open,high,low,close,volume', row(0), row(1)].join('\n'));
     sc.write('XRPUSDT-1h.csv', 'not read');
     sc.write('notes.txt', 'not a candle file');
-    const [s] = loadDataDir(sc.dir);
+    const [s] = loadDataSources([sc.dir]);
     expect([s.symbol, s.tf, s.length]).toEqual(['XRPUSDT', '5m', 2]);
   });
 
   it('selects symbols case-insensitively and slices by from/to without copying', () => {
     const from = Date.UTC(2021, 3, 10);
     const to = Date.UTC(2021, 3, 11);
-    const out = loadDataDir(SPOT, { symbols: ['ethusdt', 'BTCUSDT'], from, to });
+    const out = loadDataSources([SPOT], { symbols: ['ethusdt', 'BTCUSDT'], from, to });
     expect(out.map((s) => s.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);
     for (const s of out) {
       expect(s.length).toBe(1440);
@@ -36,14 +36,14 @@ describe('loadDataDir', () => {
   });
 
   it('a missing symbol is one clear line naming what is there', () => {
-    expect(() => loadDataDir(SPOT, { symbols: ['BTCUSDT', 'XRPUSDT'] })).toThrow(
-      `${SPOT}: no 1m or 5m candle file for XRPUSDT (expected <SYMBOL>-1m.csv.gz or <SYMBOL>-5m.csv.gz; found: AVAXUSDT, BTCUSDT, DOGEUSDT, ETHUSDT, SOLUSDT)`,
+    expect(() => loadDataSources([SPOT], { symbols: ['BTCUSDT', 'XRPUSDT'] })).toThrow(
+      `no candle data for XRPUSDT in ${SPOT} (found: BTCUSDT); a folder needs <SYMBOL>-1m.csv.gz or <SYMBOL>-5m.csv.gz (or .csv) per symbol`,
     );
   });
 
   it('a missing folder and a folder without candle files', () => {
-    expect(() => loadDataDir(`${OHLCV_DIR}/nope`)).toThrow(`${OHLCV_DIR}/nope: data folder not found`);
-    expect(() => loadDataDir(OHLCV_DIR)).toThrow(`${OHLCV_DIR}: no <SYMBOL>-1m or <SYMBOL>-5m candle files (.csv or .csv.gz)`);
+    expect(() => loadDataSources([`${OHLCV_DIR}/nope`])).toThrow(`${OHLCV_DIR}/nope: no such file or folder`);
+    expect(() => loadDataSources([OHLCV_DIR])).toThrow(`${OHLCV_DIR}: no <SYMBOL>-1m or <SYMBOL>-5m candle files (.csv or .csv.gz)`);
   });
 });
 
