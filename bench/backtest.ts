@@ -5,8 +5,9 @@
 //
 // What runs is the production build as `npx smc` starts it: the current sources compiled with
 // tsconfig.build.json into a scratch folder (never the checkout's dist/, which may be stale or absent),
-// launched through bin/smc.js (its shebang carries the node options the CLI runs with). Each figure
-// is the fastest of RUNS spawns: the machine is shared, and the fastest run is the least disturbed one.
+// launched through the `smc` command (bin/smc: the node options and environment the CLI runs with).
+// Each figure is the fastest of RUNS spawns: the machine is shared, and the fastest run is the least
+// disturbed one.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,15 +21,20 @@ const RUNS = 5;
 export const TARGET_PER_SECOND = 1_000_000;
 export const TARGET_LOAD_RATIO = 3;
 
-/** The node options of the `smc` launcher, from its shebang (`#!/usr/bin/env -S node <options>`). */
-export function launcherNodeOptions(launcher = join(ROOT, 'bin', 'smc.js')): string[] {
-  const first = readFileSync(launcher, 'utf8').split('\n', 1)[0];
-  const m = /^#!\S*env\s+(?:-S\s+)?node((?:\s+\S+)*)\s*$/.exec(first);
-  if (!m) throw new Error(`${launcher}: first line "${first}" is not a node shebang`);
+/** The node options of the `smc` command, from its `node_options='...'` line. */
+export function launcherNodeOptions(launcher = join(ROOT, 'bin', 'smc')): string[] {
+  const m = /^node_options='([^']*)'$/m.exec(readFileSync(launcher, 'utf8'));
+  if (!m) throw new Error(`${launcher}: no node_options='...' line`);
   return m[1].trim().split(/\s+/).filter(Boolean);
 }
 
-/** Compiles the sources into `dir`/dist as `npm run build` would, beside a copy of bin/smc.js; returns the launcher. */
+/** The environment the `smc` command gives an offline command such as `smc backtest` (see bin/smc). */
+export function offlineEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: _, ...rest } = env;
+  return rest;
+}
+
+/** Compiles the sources into `dir`/dist as `npm run build` would, beside a copy of bin/; returns the `smc` command. */
 function build(dir: string): string {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], { encoding: 'utf8' });
@@ -40,18 +46,19 @@ function build(dir: string): string {
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   mkdirSync(join(dir, 'bin'));
-  const launcher = join(dir, 'bin', 'smc.js');
-  copyFileSync(join(ROOT, 'bin', 'smc.js'), launcher);
-  chmodSync(launcher, 0o755);
-  return launcher;
+  for (const file of ['smc', 'smc.js']) {
+    copyFileSync(join(ROOT, 'bin', file), join(dir, 'bin', file));
+    chmodSync(join(dir, 'bin', file), 0o755);
+  }
+  return join(dir, 'bin', 'smc');
 }
 
 /** Fastest wall time of `runs` spawns of `command` with `args` (node unless given), in seconds; throws on a failed run. */
-function fastestSpawn(args: string[], runs = RUNS, command = process.execPath): number {
+function fastestSpawn(args: string[], runs = RUNS, command = process.execPath, env = process.env): number {
   let best = Infinity;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 26, env });
     const sec = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
     best = Math.min(best, sec);
@@ -79,18 +86,18 @@ export async function benchBacktest(candles: number): Promise<BacktestBench> {
     rows.push(benchRow('process start: smc --help (built)', 0, help));
     const backtest = fastestSpawn(['backtest', '--data', DATA, '--symbols', SYMBOLS.join(','), '--out', out, '--quiet'], RUNS, smc);
     rows.push(benchRow('full backtest process, built (start..report.html)', candles, backtest));
-    // The floor of any process on these files: start node (with the launcher's options), import the
-    // loader, read and parse.
+    // The floor of any process on these files: start node as `smc` starts an offline command (its
+    // options and environment), import the loader, read and parse.
     const loader = join(dir, 'dist', 'src', 'data', 'load.js');
     // The loader `smc backtest` uses (files read and gunzipped ahead of the parser).
     const script = `const { loadDataSourcesAsync } = await import(${JSON.stringify(loader)});` +
       `const s = await loadDataSourcesAsync([${JSON.stringify(DATA)}], { symbols: ${JSON.stringify(SYMBOLS)}, baseTf: '1m' });` +
       `if (s.reduce((n, x) => n + x.length, 0) !== ${candles}) process.exit(3);`;
-    const loadOnly = fastestSpawn([...launcherNodeOptions(smc), '--input-type=module', '-e', script]);
+    const loadOnly = fastestSpawn([...launcherNodeOptions(smc), '--input-type=module', '-e', script], RUNS, process.execPath, offlineEnv());
     rows.push(benchRow('load-only process, built (start, read, parse)', candles, loadOnly));
     // How `npx smc` runs in a checkout without dist/ (TypeScript through tsx): information only.
     if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
-      const src = fastestSpawn(['backtest', '--data', DATA, '--symbols', SYMBOLS.join(','), '--out', out, '--quiet'], 1, join(ROOT, 'bin', 'smc.js'));
+      const src = fastestSpawn(['backtest', '--data', DATA, '--symbols', SYMBOLS.join(','), '--out', out, '--quiet'], 1, join(ROOT, 'bin', 'smc'));
       rows.push(benchRow('full backtest process, from source via tsx (1 run)', candles, src));
     }
     return { rows, candles, backtestSeconds: backtest, loadProcessSeconds: loadOnly };

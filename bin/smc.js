@@ -1,6 +1,7 @@
-#!/usr/bin/env -S node --v8-pool-size=0
-// Entry of the `smc` CLI. A production build (dist/) runs as plain JavaScript;
-// a checkout runs the TypeScript sources through tsx, so `npx smc` works without a build step.
+#!/usr/bin/env node
+// Entry of the `smc` CLI (the `smc` command is bin/smc, which starts node on this file with the CLI's
+// options). A production build (dist/) runs as plain JavaScript; a checkout runs the TypeScript
+// sources through tsx, so `npx smc` works without a build step.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
