@@ -14,18 +14,8 @@
 // Both rules can fire on one push (the previous bucket closes by rule 2 and the new candle is also
 // the last of its own bucket): push() returns the earlier one and next() the later, so callers that
 // must not miss a candle loop: `for (let k = agg.push(c); k; k = agg.next()) ...`.
-import { bucketStart, TF_MS, type Timeframe } from './timeframe.js';
+import { bucketStart, floorTo, TF_MS, type Timeframe } from './timeframe.js';
 import type { Candle, CandleSeries } from './types.js';
-
-/**
- * Largest multiple of `ms` not above `ts`: bucketStart without the floating-point remainder (fmod is
- * slow). Exact for integer times: an exact multiple divides exactly, and otherwise the quotient is
- * far enough from the next integer that rounding cannot reach it. A non-integer or infinite `ts` never
- * returns itself, so `ts - floorTo(ts, ms) === 0` tests alignment like `ts % ms === 0`.
- */
-function floorTo(ts: number, ms: number): number {
-  return Math.floor(ts / ms) * ms;
-}
 
 function checkPair(baseTf: Timeframe, targetTf: Timeframe): void {
   const base = TF_MS[baseTf];

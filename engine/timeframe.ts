@@ -25,6 +25,16 @@ export function bucketStart(ts: number, tf: Timeframe): number {
   return ts - (((ts % ms) + ms) % ms);
 }
 
+/**
+ * Largest multiple of `ms` not above `ts`: bucketStart without the floating-point remainder (fmod is
+ * slow). Exact for integer times: an exact multiple divides exactly, and otherwise the quotient is
+ * far enough from the next integer that rounding cannot reach it. A non-integer or infinite `ts` never
+ * returns itself, so `ts - floorTo(ts, ms) === 0` tests alignment like `ts % ms === 0`.
+ */
+export function floorTo(ts: number, ms: number): number {
+  return Math.floor(ts / ms) * ms;
+}
+
 /** A candle opened at `ts` on `tf` is known (closed) at this time. */
 export function closeTime(ts: number, tf: Timeframe): number {
   return ts + TF_MS[tf];

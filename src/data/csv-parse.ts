@@ -3,7 +3,7 @@
 // every row is validated as it is parsed. Only a row the fast path cannot take (scientific notation,
 // very long numbers, or an error to report) is re-read as text. Any violation throws a DataError naming file, row, problem.
 import type { CandleSeries } from '../../engine/types.js';
-import { TF_MS, TIMEFRAMES, type Timeframe } from '../../engine/timeframe.js';
+import { floorTo, TF_MS, TIMEFRAMES, type Timeframe } from '../../engine/timeframe.js';
 import { DataError } from './errors.js';
 
 export const CSV_HEADER = 'ts,open,high,low,close,volume';
@@ -172,7 +172,7 @@ export function parseCandleCsv(buf: Uint8Array, opts: ParseOptions): CandleSerie
       fail(`ts ${lineFields(buf, lineStart, end)[0]} is not after the previous row's ${prevTs} (rows must be strictly increasing)`);
     }
     if (!Number.isInteger(t) || t < 0) fail(`ts ${lineFields(buf, lineStart, end)[0]} is not a whole number of ms`);
-    if (tfMs !== 0 && t % tfMs !== 0) fail(`ts ${t} is not aligned to ${tf} (not a multiple of ${tfMs} ms)`);
+    if (tfMs !== 0 && t - floorTo(t, tfMs) !== 0) fail(`ts ${t} is not aligned to ${tf} (not a multiple of ${tfMs} ms)`);
     if (!(o > 0 && h > 0 && l > 0 && c > 0)) {
       const k = !(o > 0) ? 1 : !(h > 0) ? 2 : !(l > 0) ? 3 : 4;
       fail(`${FIELD_NAMES[k]} ${lineFields(buf, lineStart, end)[k]} is not positive (prices must be > 0)`);
@@ -263,7 +263,7 @@ function verifyTimeframe(ts: Float64Array, n: number, file: string, tf: Timefram
   }
   const ms = TF_MS[inferred];
   for (let i = 0; i < n; i++) {
-    if (ts[i] % ms !== 0) {
+    if (ts[i] - floorTo(ts[i], ms) !== 0) {
       throw new DataError(`${file} row ${i + 2}: ts ${ts[i]} is not aligned to ${inferred} (not a multiple of ${ms} ms)`);
     }
   }

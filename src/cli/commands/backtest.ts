@@ -11,6 +11,7 @@ import type { writeBacktestToStore } from '../../backtest/store-rows.js';
 import { NoModel, type WinModel } from '../../ml/win-model.js';
 import type { MlSignalScoring } from '../../ml/signal-scoring.js';
 import { UserError } from '../errors.js';
+import { exitWhenFlushed } from '../exit.js';
 import { buildRunConfig } from '../../config/overrides.js';
 import { coinConfig } from '../../../engine/params.js';
 import { dataSelection, withDataOptions, type DataOptions } from '../options.js';
@@ -57,6 +58,7 @@ export function registerBacktestCommand(program: Command): Command {
     .option('--store', 'write trades, signals and ml_features to the store the environment selects (DATABASE_URL, SUPABASE_*, else PGlite in DATA_DIR), source "backtest"')
     .action(async (opts: BacktestCliOptions) => {
       await backtestCommand(opts);
+      exitWhenFlushed(); // everything is written and the store (--store) closed
     });
 }
 
