@@ -13,6 +13,7 @@ import { TF_MS, type Timeframe } from './timeframe.js';
 import { coinConfig, type CoinConfig, type EngineParams } from './params.js';
 import type { TimeframeStateOptions } from './smc/timeframe-state.js';
 import type { Candle, Direction, ExitReason, Signal, SignalFate } from './types.js';
+import { objectList } from './object-list.js';
 
 export interface InstrumentSpec {
   qtyStep: number;
@@ -160,11 +161,11 @@ export class TradingSession {
   private readonly trades = new Map<string, LiveTrade>();
   private readonly byOrder = new Map<string, LiveTrade>();
   private readonly seenExec = new Set<string>();
-  private candidates: { signal: Signal; analyzer: SymbolAnalyzer }[] = [];
+  private candidates: { signal: Signal; analyzer: SymbolAnalyzer }[] = objectList();
   /** Coins that get no new entries (left the coin universe); see setScanning. */
   private readonly unscanned = new Set<string>();
-  private commands: SessionCommand[] = [];
-  private events: SessionEvent[] = [];
+  private commands: SessionCommand[] = objectList();
+  private events: SessionEvent[] = objectList();
   private readonly baseMs: number;
   // Money and times start as NaN (a double), not as an integer: a field that first holds a small
   // integer and later a fraction changes its hidden class mid-run, and that threw the optimised
@@ -406,8 +407,8 @@ export class TradingSession {
     // Most steps produce nothing: answer with a shared empty output instead of new arrays.
     if (this.commands.length === 0 && this.events.length === 0) return NO_OUTPUT;
     const out = { commands: this.commands, events: this.events };
-    this.commands = [];
-    this.events = [];
+    this.commands = objectList();
+    this.events = objectList();
     return out;
   }
 
@@ -441,14 +442,14 @@ export class TradingSession {
       const opened = this.openEntry(d.signal, time);
       this.events.push({ type: 'signal', signal: d.signal, fate: opened.ok ? 'executed' : opened.fate, tradeId: opened.ok ? opened.tradeId : null });
     }
-    this.candidates = [];
+    this.candidates.length = 0;
   }
 
   /** Drains commands/events produced outside a step (fills, approvals, manual closes). */
   drain(): StepOutput {
     const out = { commands: this.commands, events: this.events };
-    this.commands = [];
-    this.events = [];
+    this.commands = objectList();
+    this.events = objectList();
     return out;
   }
 
