@@ -15,38 +15,65 @@ function chartLibrary(): string {
   return readFileSync(join(pkgDir, 'dist', 'lightweight-charts.standalone.production.js'), 'utf8');
 }
 
-/** Candles for the chart: aggregated to `tf` so a month of 1m data stays light in the browser. */
+/**
+ * Numbers for the page as the base64 of their float64 bytes: exact, and several times cheaper to write
+ * than JSON's shortest decimal digits (the candles alone were ~100k numbers).
+ */
+function float64Base64(values: Float64Array | number[]): string {
+  const a = values instanceof Float64Array ? values : Float64Array.from(values);
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+/** The kinds of zone boxes, as the page colours them (zones carry an index into this list). */
+const ZONE_KINDS = ['ob_bullish', 'ob_bearish', 'fvg_bullish', 'fvg_bearish'] as const;
+
+/** Candles for the chart: aggregated to `tf` so a month of 1m data stays light in the browser. Times in ms. */
 function chartCandles(s: CandleSeries, tf: Timeframe) {
   // The batch aggregation emits exactly the candles the incremental Aggregator would, much faster.
   const a = s.tf === tf ? s : aggregateSeries(s, tf);
-  const out: [number, number, number, number, number][] = new Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = [a.ts[i] / 1000, a.open[i], a.high[i], a.low[i], a.close[i]];
-  return out;
+  return { ts: float64Base64(a.ts), open: float64Base64(a.open), high: float64Base64(a.high), low: float64Base64(a.low), close: float64Base64(a.close) };
 }
 
+/** report.html as one string. */
 export function renderReport(r: BacktestResult, series: CandleSeries[], summary: Record<string, unknown>, chartTf: Timeframe = '15m'): string {
+  return reportParts(r, series, summary, chartTf).join('');
+}
+
+/**
+ * report.html in consecutive parts, to be written one after the other. The page's text and the chart
+ * library hold a few non-Latin-1 characters; joined, the whole report (mostly the one-byte data)
+ * became a two-byte string, copied once more and slower to encode.
+ */
+export function reportParts(r: BacktestResult, series: CandleSeries[], summary: Record<string, unknown>, chartTf: Timeframe = '15m'): string[] {
   const tf = TF_MS[chartTf] >= TF_MS[r.baseTf] ? chartTf : r.baseTf;
   const symbols = series.map((s) => {
     const chart = r.structures.get(s.symbol);
-    const zones: [number, number, number, number, string][] = [];
-    const sweeps: [number, string, number][] = [];
+    // Boxes from when a zone became known until it was mitigated/filled (or the end), in ms.
+    const zones = { from: [] as number[], to: [] as number[], bottom: [] as number[], top: [] as number[], kind: [] as number[] };
+    const box = (from: number, to: number, bottom: number, top: number, kind: (typeof ZONE_KINDS)[number]) => {
+      zones.from.push(from); zones.to.push(to); zones.bottom.push(bottom); zones.top.push(top); zones.kind.push(ZONE_KINDS.indexOf(kind));
+    };
     for (const x of chart?.zones ?? []) {
-      if (x.type === 'order_block' && x.data.tf !== r.baseTf) {
-        zones.push([x.data.confirmedAt / 1000, (x.data.mitigatedAt ?? r.to) / 1000, x.data.bottom, x.data.top, `ob_${x.data.side}`]);
-      } else if (x.type === 'fvg') {
-        zones.push([x.data.confirmedAt / 1000, (x.data.filledAt ?? r.to) / 1000, x.data.bottom, x.data.top, `fvg_${x.data.side}`]);
-      }
+      if (x.type === 'order_block' && x.data.tf !== r.baseTf) box(x.data.confirmedAt, x.data.mitigatedAt ?? r.to, x.data.bottom, x.data.top, `ob_${x.data.side}`);
+      else if (x.type === 'fvg') box(x.data.confirmedAt, x.data.filledAt ?? r.to, x.data.bottom, x.data.top, `fvg_${x.data.side}`);
     }
-    for (let i = 0; i < (chart?.sweepTs.length ?? 0); i++) sweeps.push([chart!.sweepTs[i] / 1000, chart!.sweepSide[i], chart!.sweepLevel[i]]);
+    const sweeps = {
+      ts: float64Base64(chart?.sweepTs ?? []), level: float64Base64(chart?.sweepLevel ?? []),
+      bullish: (chart?.sweepSide ?? []).map((side) => (side === 'bullish' ? 1 : 0)),
+    };
     const trades = r.trades.filter((t) => t.symbol === s.symbol).map((t) => ({
       side: t.direction, et: t.entryTime / 1000, ep: t.entryPrice, xt: t.exitTime / 1000, xp: t.exitPrice,
       reason: t.exitReason, pnl: Math.round(t.netPnl * 100) / 100, conf: t.confidence, tp: t.takeProfit, sl: t.initialStop,
     }));
-    return { symbol: s.symbol, candles: chartCandles(s, tf), zones, sweeps, trades };
+    return {
+      symbol: s.symbol, candles: chartCandles(s, tf),
+      zones: { from: float64Base64(zones.from), to: float64Base64(zones.to), bottom: float64Base64(zones.bottom), top: float64Base64(zones.top), kind: zones.kind },
+      sweeps, trades,
+    };
   });
   const equity = r.equity.map((p) => [Math.floor(p.time / 1000), Math.round(p.equity * 100) / 100]);
-  const data = { chartTf: tf, symbols, equity, summary };
-  return `<!doctype html>
+  const data = { chartTf: tf, zoneKinds: ZONE_KINDS, symbols, equity, summary };
+  return [`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SMC Ultra backtest ${r.symbols.join(', ')}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
@@ -73,16 +100,28 @@ select,button{background:#161b22;color:#d8dee9;border:1px solid #30363d;padding:
 <h2>Equity (marked to market, hourly)</h2><div id="equity"></div>
 <div id="tables"></div>
 </main>
-<script>${chartLibrary()}</script>
-<script>const DATA=${JSON.stringify(data)};</script>
+<script>`, chartLibrary(), `</script>
+<script>const DATA=`, JSON.stringify(data), `;</script>
 <script>${CLIENT_JS}</script>
 </body></html>
-`;
+`];
 }
 
 const CLIENT_JS = String.raw`
 const LC = LightweightCharts;
 const S = DATA.summary;
+// Bulk numbers arrive as base64 float64 bytes (exact); a symbol's are decoded when it is first shown.
+const f64 = (b64) => { const bin = atob(b64); const bytes = new Uint8Array(bin.length); for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i); return new Float64Array(bytes.buffer); };
+function decoded(s) {
+  if (s.bars) return s;
+  const c = s.candles, ts = f64(c.ts), open = f64(c.open), high = f64(c.high), low = f64(c.low), close = f64(c.close);
+  s.bars = Array.from(ts, (t, k) => ({ time: t / 1000, open: open[k], high: high[k], low: low[k], close: close[k] }));
+  const z = s.zones, from = f64(z.from), to = f64(z.to), bottom = f64(z.bottom), top = f64(z.top);
+  s.boxes = z.kind.map((kind, k) => [from[k] / 1000, to[k] / 1000, bottom[k], top[k], DATA.zoneKinds[kind]]);
+  const sts = f64(s.sweeps.ts), level = f64(s.sweeps.level);
+  s.sweepMarks = s.sweeps.bullish.map((b, k) => [sts[k] / 1000, b ? 'bullish' : 'bearish', level[k]]);
+  return s;
+}
 const fmt = (v, d=2) => v === null || v === undefined ? '–' : typeof v === 'number' ? v.toLocaleString('en-US', {maximumFractionDigits: d}) : String(v);
 const cls = (v) => typeof v === 'number' ? (v > 0 ? 'pos' : v < 0 ? 'neg' : '') : '';
 document.getElementById('window').textContent = S.window.from + ' → ' + S.window.to + ' · base ' + S.window.baseTimeframe + ' · ' + S.window.baseCandles.toLocaleString() + ' candles';
@@ -162,12 +201,12 @@ function zoomTo(k) {
 function show(i, k = 0) {
   current = i;
   sel.value = String(i);
-  const s = DATA.symbols[i];
-  candles.setData(s.candles.map(([time, open, high, low, close]) => ({ time, open, high, low, close })));
-  zonePrimitive.zones = s.zones;
+  const s = decoded(DATA.symbols[i]);
+  candles.setData(s.bars);
+  zonePrimitive.zones = s.boxes;
   zonePrimitive.trades = s.trades;
   const m = [];
-  for (const [t, side, level] of s.sweeps) m.push({ time: snap(t), position: side === 'bullish' ? 'belowBar' : 'aboveBar', shape: side === 'bullish' ? 'arrowUp' : 'arrowDown', color: '#a371f7', size: 0.6 });
+  for (const [t, side, level] of s.sweepMarks) m.push({ time: snap(t), position: side === 'bullish' ? 'belowBar' : 'aboveBar', shape: side === 'bullish' ? 'arrowUp' : 'arrowDown', color: '#a371f7', size: 0.6 });
   for (const t of s.trades) {
     m.push({ time: snap(t.et), position: t.side === 'long' ? 'belowBar' : 'aboveBar', shape: t.side === 'long' ? 'arrowUp' : 'arrowDown', color: '#e3b341', text: t.side + ' ' + t.conf, size: 1.4 });
     m.push({ time: snap(t.xt), position: t.side === 'long' ? 'aboveBar' : 'belowBar', shape: 'circle', color: t.pnl >= 0 ? '#3fb950' : '#f85149', text: t.reason + ' ' + t.pnl, size: 1.2 });

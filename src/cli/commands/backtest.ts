@@ -3,7 +3,7 @@
 // signals with a trained model, --store writes trades, signals and ml_features to the store.
 import { COMMAND_SUMMARIES } from '../summaries.js';
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataSourcesAsync } from '../../data/load.js';
 import type { BacktestInput, BacktestResult } from '../../backtest/run.js';
@@ -42,6 +42,16 @@ function mlSettings(opts: BacktestCliOptions, env: NodeJS.ProcessEnv): { path: s
   const path = opts.model === false ? undefined : (opts.model ?? fromEnv);
   const minConfidence = opts.mlMinConfidence ?? (env.ML_MIN_CONFIDENCE ? parseConfidence(env.ML_MIN_CONFIDENCE, 'ML_MIN_CONFIDENCE') : 0);
   return { path, origin: fromEnv ? 'MODEL_PATH' : '--model', minConfidence };
+}
+
+/** Writes `parts` one after the other into `path` (created or truncated). */
+function writeFileParts(path: string, parts: string[]): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const part of parts) writeFileSync(fd, part); // at the current position, all of it
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function registerBacktestCommand(program: Command): Command {
@@ -122,7 +132,7 @@ export async function backtestCommand(opts: BacktestCliOptions, extra: {
   writeFileSync(join(opts.out, 'summary.json'), JSON.stringify(summaryJson, null, 2) + '\n');
   writeFileSync(join(opts.out, 'trades.csv'), tradesCsv(result.trades));
   writeFileSync(join(opts.out, 'signals.csv'), signalsCsv(result.signals));
-  if (report) writeFileSync(join(opts.out, 'report.html'), report.renderReport(result, series, summary));
+  if (report) writeFileParts(join(opts.out, 'report.html'), report.reportParts(result, series, summary));
   await extra.after?.(result, series);
   let stored: Awaited<ReturnType<typeof writeBacktestToStore>> | null = null;
   let storeTarget = '';
