@@ -156,8 +156,8 @@ const NO_OUTPUT: StepOutput = {
 };
 
 export class TradingSession {
-  readonly analyzers = new Map<string, SymbolAnalyzer>();
-  private readonly hourly = new Map<string, { agg: Aggregator | null; returns: ReturnsWindow; lastClose: number }>();
+  /** Per coin: its analysis and the hourly returns the correlation filter compares (one lookup per candle). */
+  private readonly tracked = new Map<string, { analyzer: SymbolAnalyzer; hourly: Aggregator | null; returns: ReturnsWindow; lastClose: number }>();
   private readonly trades = new Map<string, LiveTrade>();
   private readonly byOrder = new Map<string, LiveTrade>();
   private readonly seenExec = new Set<string>();
@@ -189,7 +189,7 @@ export class TradingSession {
    * first `onCandle`. A coin already tracked is left as it is; returns whether it was added.
    */
   addSymbol(symbol: string, coin?: CoinConfig): boolean {
-    if (this.analyzers.has(symbol)) return false;
+    if (this.tracked.has(symbol)) return false;
     if (coin) this.opts.coins = { ...this.opts.coins, [symbol]: coin };
     this.track(symbol);
     return true;
@@ -204,8 +204,13 @@ export class TradingSession {
     else this.unscanned.add(symbol);
   }
 
+  /** Whether this coin is one of the session's (given at start or added by the coin universe). */
+  tracks(symbol: string): boolean {
+    return this.tracked.has(symbol);
+  }
+
   isScanning(symbol: string): boolean {
-    return this.analyzers.has(symbol) && !this.unscanned.has(symbol);
+    return this.tracked.has(symbol) && !this.unscanned.has(symbol);
   }
 
   private track(symbol: string): void {
@@ -218,9 +223,9 @@ export class TradingSession {
       onEvaluation: opts.onEvaluation ? (e) => opts.onEvaluation!(symbol, e) : undefined,
     });
     this.warnings.push(...a.warnings);
-    this.analyzers.set(symbol, a);
-    this.hourly.set(symbol, {
-      agg: opts.baseTf === '1h' ? null : new Aggregator(opts.baseTf, '1h'),
+    this.tracked.set(symbol, {
+      analyzer: a,
+      hourly: opts.baseTf === '1h' ? null : new Aggregator(opts.baseTf, '1h'),
       returns: new ReturnsWindow(opts.params.correlation_bars),
       lastClose: NaN,
     });
@@ -313,17 +318,23 @@ export class TradingSession {
   onCandle(symbol: string, c: Candle): void {
     const closeT = c.ts + this.baseMs;
     this.advanceClock(closeT);
-    const t = this.trades.get(symbol);
+    // Most candles come while no trade is open anywhere: no lookup then.
+    const t = this.trades.size === 0 ? undefined : this.trades.get(symbol);
     if (t) this.manage(t, c, closeT);
-    const h = this.hourly.get(symbol)!;
-    for (let hc = h.agg ? h.agg.push(c) : c; hc; hc = h.agg ? h.agg.next() : null) {
-      if (Number.isFinite(h.lastClose)) h.returns.push(hc.close / h.lastClose - 1, hc.ts);
-      h.lastClose = hc.close;
+    const coin = this.tracked.get(symbol);
+    if (!coin) return;
+    this.addToHourly(coin, c);
+    const ev = coin.analyzer.onBaseCandle(c);
+    if (ev !== null) this.offer(symbol, coin.analyzer, ev);
+  }
+
+  /** Hourly closes of `c`'s coin, as returns for the correlation filter. */
+  private addToHourly(coin: { hourly: Aggregator | null; returns: ReturnsWindow; lastClose: number }, c: Candle): void {
+    const agg = coin.hourly;
+    for (let hc = agg ? agg.push(c) : c; hc; hc = agg ? agg.next() : null) {
+      if (Number.isFinite(coin.lastClose)) coin.returns.push(hc.close / coin.lastClose - 1, hc.ts);
+      coin.lastClose = hc.close;
     }
-    const a = this.analyzers.get(symbol);
-    if (!a) return;
-    const ev = a.onBaseCandle(c);
-    if (ev !== null) this.offer(symbol, a, ev);
   }
 
   /** An ltf candle closed: its candidate signal, if any, joins this step's selection. */
@@ -337,14 +348,10 @@ export class TradingSession {
 
   /** History before trading starts (live warm-up): indicators and detectors only, no signals. */
   warmUp(symbol: string, c: Candle): void {
-    const h = this.hourly.get(symbol);
-    const a = this.analyzers.get(symbol);
-    if (!h || !a) return;
-    for (let hc = h.agg ? h.agg.push(c) : c; hc; hc = h.agg ? h.agg.next() : null) {
-      if (Number.isFinite(h.lastClose)) h.returns.push(hc.close / h.lastClose - 1, hc.ts);
-      h.lastClose = hc.close;
-    }
-    a.onBaseCandle(c);
+    const coin = this.tracked.get(symbol);
+    if (!coin) return;
+    this.addToHourly(coin, c);
+    coin.analyzer.onBaseCandle(c);
   }
 
   /**
@@ -669,8 +676,8 @@ export class TradingSession {
   }
 
   private correlation(a: string, b: string): number {
-    const ra = this.hourly.get(a)?.returns;
-    const rb = this.hourly.get(b)?.returns;
+    const ra = this.tracked.get(a)?.returns;
+    const rb = this.tracked.get(b)?.returns;
     if (!ra || !rb) return 0;
     return ra.correlation(rb);
   }

@@ -73,7 +73,10 @@ function dropDone(list: SimOrder[]): void {
 
 export class SimBroker {
   private readonly orders = new Map<string, SimOrder>();
-  /** Orders that may still be open, per symbol, in placement order: a candle looks only at its own. */
+  /**
+   * Orders that may still be open, per symbol, in placement order: a candle looks only at its own. A
+   * symbol whose list runs empty is removed, so an idle book answers a candle without a lookup.
+   */
   private readonly working = new Map<string, SimOrder[]>();
   private readonly positions = new Map<string, SimPosition>();
   private execSeq = 0;
@@ -137,6 +140,7 @@ export class SimBroker {
    * (a limit filled in this candle is then checked against its stop only — the conservative case).
    */
   processCandle(symbol: string, c: Candle, tfMs: number): { fills: SimFill[]; funding: FundingCharge[] } {
+    if (this.positions.size === 0 && this.working.size === 0) return NOTHING;
     const pos0 = this.positions.get(symbol);
     const working = this.working.get(symbol);
     if (pos0 === undefined && (working === undefined || working.length === 0)) return NOTHING;
@@ -183,7 +187,10 @@ export class SimBroker {
       fills.push(this.fillEntry(o, o.qty - o.filledQty, o.price, true, 'limit', closeT));
       this.checkProtection(symbol, c, closeT, fills, false);
     }
-    if (working) dropDone(working);
+    if (working) {
+      dropDone(working);
+      if (working.length === 0) this.working.delete(symbol);
+    }
     return { fills, funding };
   }
 

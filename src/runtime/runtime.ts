@@ -543,7 +543,7 @@ export class Runtime {
       const row = openTrades.find((t) => t.symbol === p.symbol && t.direction === p.direction) ?? null;
       // A coin this bot does not trade and never traded: the trader's own business (a manual trade on
       // the same account). No stop placed, not managed, not counted against max_concurrent_trades.
-      if (!row && !this.session.analyzers.has(p.symbol)) {
+      if (!row && !this.session.tracks(p.symbol)) {
         logger.warn({ symbol: p.symbol, size: p.size }, 'reconcile: open position on a coin this bot does not trade; left alone');
         continue;
       }
