@@ -21,9 +21,11 @@ export interface AnalyzerOptions {
   baseTf: Timeframe;
   /**
    * Exchange leverage limit of the instrument (Infinity when unknown: coin max applies); a function is
-   * asked at every signal (a live runtime learns the instruments after the session is built).
+   * asked at every signal with the coin's symbol (a live runtime learns the instruments after the
+   * session is built). One function for all coins: a closure per coin made the JIT's code for the
+   * signal path bail out when the second coin signalled.
    */
-  exchangeMaxLeverage?: number | (() => number | undefined);
+  exchangeMaxLeverage?: number | ((symbol: string) => number | undefined);
   sink?: TimeframeStateOptions['sink'];
   /** Called on every ltf evaluation (for `smc detect --scores`). */
   onEvaluation?: (e: LtfEvaluation) => void;
@@ -39,7 +41,6 @@ export class SymbolAnalyzer {
   readonly warnings: string[] = [];
   /** Aggregators from the base to each distinct analysis timeframe, coarsest first. */
   private readonly feeds: { tf: Timeframe; agg: Aggregator | null; states: TimeframeState[] }[] = [];
-  private readonly exchangeMaxLeverage: () => number;
   /** The latest evaluation; without an onEvaluation listener it is one reused object, valid until the next ltf candle. */
   lastEvaluation: LtfEvaluation | null = null;
   private readonly scratch: LtfEvaluation = emptyEvaluation();
@@ -60,8 +61,6 @@ export class SymbolAnalyzer {
       if (TF_MS[tf] < TF_MS[base]) throw new Error(`${symbol}: ${name} ${tf} is finer than the data's base ${base}`);
     }
     this.ltfTf = ltfTf;
-    const limit = opts.exchangeMaxLeverage;
-    this.exchangeMaxLeverage = typeof limit === 'function' ? () => limit() ?? Infinity : () => limit ?? Infinity;
     this.htf = new TimeframeState(coin.htf_timeframe, params, { structures: false, sweeps: false, sink: opts.sink });
     this.mtf = new TimeframeState(coin.mtf_timeframe, params, { structures: true, sweeps: false, sink: opts.sink });
     // When ltf and mtf share a timeframe the mtf state already reports its swings: report them once.
@@ -107,6 +106,12 @@ export class SymbolAnalyzer {
     this.lastEvaluation = ev;
     if (ev && onEvaluation) onEvaluation(ev);
     return ev;
+  }
+
+  /** The exchange's leverage limit for this coin now; Infinity when unknown. */
+  private exchangeMaxLeverage(): number {
+    const limit = this.opts.exchangeMaxLeverage;
+    return (typeof limit === 'function' ? limit(this.symbol) : limit) ?? Infinity;
   }
 
   /** True once every indicator the score needs has warmed up. */

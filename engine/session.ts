@@ -178,6 +178,9 @@ export class TradingSession {
   private now = NaN;
   readonly warnings: string[] = [];
 
+  /** The instruments' leverage limits, asked by every coin's analyzer (one function, see AnalyzerOptions). */
+  private readonly exchangeMaxLeverage = (symbol: string) => this.opts.instruments?.[symbol]?.maxLeverage;
+
   constructor(private readonly opts: SessionOptions) {
     this.baseMs = TF_MS[opts.baseTf];
     this.equity = opts.params.initial_equity;
@@ -218,7 +221,7 @@ export class TradingSession {
     const coin = coinConfig(symbol, opts.coins);
     const a = new SymbolAnalyzer(symbol, coin, opts.params, {
       baseTf: opts.baseTf,
-      exchangeMaxLeverage: () => this.opts.instruments?.[symbol]?.maxLeverage,
+      exchangeMaxLeverage: this.exchangeMaxLeverage,
       sink: opts.sink?.(symbol),
       onEvaluation: opts.onEvaluation ? (e) => opts.onEvaluation!(symbol, e) : undefined,
     });
