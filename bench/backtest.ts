@@ -106,18 +106,24 @@ export async function benchBacktest(candles: number): Promise<BacktestBench> {
   }
 }
 
-/** The two targets of issue 3 item 8, with the figures they were judged on. */
+/**
+ * The two targets of issue 3 item 8, with the figures they were judged on: candles per second of the
+ * whole run, and the whole run against a process that only reads and parses the same files (both
+ * start node and warm up its JIT, as any run does). The load timed inside this already warm process
+ * is printed too, as information: it leaves out node's start and the JIT's warm-up, which the whole
+ * run cannot.
+ */
 export function verdicts(b: BacktestBench, loadSeconds: number): string[] {
   const rate = b.candles / b.backtestSeconds;
-  const ratio = b.backtestSeconds / loadSeconds;
   const ratioProcess = b.backtestSeconds / b.loadProcessSeconds;
+  const ratioWarm = b.backtestSeconds / loadSeconds;
   const mark = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
   return [
     `${mark(rate >= TARGET_PER_SECOND)}  whole backtest ${(rate / 1e6).toFixed(2)}M base candles/s (target ≥ ${TARGET_PER_SECOND / 1e6}M/s; ` +
       `${b.candles} candles in ${b.backtestSeconds.toFixed(3)} s)`,
-    `${mark(ratio <= TARGET_LOAD_RATIO)}  whole backtest / load ${ratio.toFixed(2)}× (target ≤ ${TARGET_LOAD_RATIO}×; load = read+gunzip+parse ` +
-      `in a warm process, ${loadSeconds.toFixed(3)} s)`,
     `${mark(ratioProcess <= TARGET_LOAD_RATIO)}  whole backtest / load-only process ${ratioProcess.toFixed(2)}× (target ≤ ${TARGET_LOAD_RATIO}×; ` +
-      `a process that only starts and loads, ${b.loadProcessSeconds.toFixed(3)} s)`,
+      `a process that only starts, reads and parses the same files, ${b.loadProcessSeconds.toFixed(3)} s)`,
+    `info  whole backtest / load in this warm process ${ratioWarm.toFixed(2)}× (read+gunzip+parse ${loadSeconds.toFixed(3)} s without node's ` +
+      `start and JIT warm-up; not the target)`,
   ];
 }

@@ -7,6 +7,7 @@ import type { CoinConfig, EngineParams } from '../../engine/params.js';
 import type { Candle, CandleSeries, FairValueGap, OrderBlock, Side, Signal, SignalFate } from '../../engine/types.js';
 import type { SymbolAnalyzer } from '../../engine/analyzer.js';
 import { applyCommand } from './sim-venue.js';
+import { CandleMerge } from './candle-merge.js';
 import type { MlSignalScoring } from '../ml/signal-scoring.js';
 import type { DatasetRow } from '../ml/dataset.js';
 
@@ -123,7 +124,6 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   const events: SessionEvent[] = [];
   const equity: EquityPoint[] = [];
   const lastClose = new Map<string, { price: number; time: number }>();
-  const idx = new Int32Array(series.length);
   const total = series.reduce((n, s) => n + s.length, 0);
   let done = 0;
   let from = Infinity;
@@ -151,40 +151,14 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       events.push(e);
     }
   };
-  // The candles of one step, as parallel arrays reused every step (this loop runs once per base
-  // candle time: no per-candle wrapper objects). Each symbol's candle object is reused too: the
-  // session and the venue only read a base candle during the call (what they keep, they copy), and a
-  // fresh object per candle was a third of all the memory the run allocated.
-  const stepSym = new Int32Array(series.length);
-  const stepCandle: Candle[] = [];
-  const candleOf: Candle[] = series.map(() => ({ ts: NaN, open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN }));
+  const merge = new CandleMerge(series);
+  const stepSym = merge.series;
+  const stepCandle = merge.candles;
   /** lastClose's entries by series index (the same objects, without a map lookup per candle). */
   const lastBySeries: ({ price: number; time: number } | undefined)[] = new Array(series.length).fill(undefined);
-  let stepN = 0;
-  for (;;) {
-    let t = Infinity;
-    for (let i = 0; i < series.length; i++) {
-      const s = series[i];
-      if (idx[i] < s.length && s.ts[idx[i]] < t) t = s.ts[idx[i]];
-    }
-    if (t === Infinity) break;
-    stepN = 0;
-    for (let i = 0; i < series.length; i++) {
-      const s = series[i];
-      const k = idx[i];
-      if (k < s.length && s.ts[k] === t) {
-        stepSym[stepN] = i;
-        const c = candleOf[i];
-        c.ts = t;
-        c.open = s.open[k];
-        c.high = s.high[k];
-        c.low = s.low[k];
-        c.close = s.close[k];
-        c.volume = s.volume[k];
-        stepCandle[stepN++] = c;
-        idx[i] = k + 1;
-      }
-    }
+  while (merge.step()) {
+    const t = merge.time;
+    const stepN = merge.count;
     // 1) the venue plays this candle against resting orders and protection
     for (let j = 0; j < stepN; j++) {
       const symbol = symbols[stepSym[j]];
