@@ -17,7 +17,7 @@ import { benchRow, type BenchRow } from './types.js';
 const ROOT = resolve(import.meta.dirname, '..');
 const DATA = resolve(ROOT, '../shared/data/ohlcv/binance-spot');
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'AVAXUSDT', 'DOGEUSDT'];
-const RUNS = 5;
+const RUNS = 9;
 export const TARGET_PER_SECOND = 1_000_000;
 export const TARGET_LOAD_RATIO = 3;
 
