@@ -1,11 +1,11 @@
 // The `smc` command line: offline analysis, backtests, replay, the live runtime and its tools.
-import { Command, Option } from 'commander';
+import { Command, Option, type CommandType } from './commander.js';
 import { COMMAND_SUMMARIES, type CommandName } from './summaries.js';
 import { reportAndExit } from './errors.js';
 
 // Each subcommand module is imported only when needed: `smc backtest` must not pay for loading the
 // chat, exchange and database clients that `smc run` needs (hundreds of ms at start-up).
-type Register = (program: Command) => unknown;
+type Register = (program: CommandType) => unknown;
 const COMMANDS: Record<CommandName, () => Promise<Register>> = {
   detect: async () => (await import('./commands/detect.js')).registerDetectCommand,
   backtest: async () => (await import('./commands/backtest.js')).registerBacktestCommand,

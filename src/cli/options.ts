@@ -1,5 +1,6 @@
 // Option parsers shared by the subcommands.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError } from './commander.js';
+import type { Command } from 'commander';
 import { UserError } from './errors.js';
 import type { Timeframe } from '../../engine/timeframe.js';
 import type { DataSelection } from '../data/load.js';

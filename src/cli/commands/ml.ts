@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from '../commander.js';
 import { openRawStore } from '../../storage/open.js';
 import { writeDataset } from '../../ml/dataset.js';
 import { datasetFromMlFeatures } from '../../ml/export.js';
