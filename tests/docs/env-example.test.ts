@@ -17,6 +17,7 @@ const NOT_BOT_CONFIG: Record<string, string> = {
   SMC_RUN_AS: 'scripts/docker-entrypoint.sh: the user to drop to',
   ONNXRUNTIME_NODE_INSTALL: 'npm install of onnxruntime-node: skip the GPU binaries',
   ON_FAILURE: "railway.toml's restart policy value, not a variable",
+  NODE_EXTRA_CA_CERTS: "Node's own: extra CA certificates; bin/smc starts offline commands without it",
 };
 
 function exampleNames(): string[] {
