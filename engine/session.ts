@@ -155,9 +155,19 @@ const NO_OUTPUT: StepOutput = {
   events: Object.freeze([]) as unknown as SessionEvent[],
 };
 
+/** A coin the session follows. */
+interface TrackedCoin {
+  analyzer: SymbolAnalyzer;
+  /** Base candles to hourly ones (null when the base is 1h). */
+  hourly: Aggregator | null;
+  /** Hourly returns, for the correlation filter. */
+  returns: ReturnsWindow;
+  lastClose: number;
+}
+
 export class TradingSession {
   /** Per coin: its analysis and the hourly returns the correlation filter compares (one lookup per candle). */
-  private readonly tracked = new Map<string, { analyzer: SymbolAnalyzer; hourly: Aggregator | null; returns: ReturnsWindow; lastClose: number }>();
+  private readonly tracked = new Map<string, TrackedCoin>();
   private readonly trades = new Map<string, LiveTrade>();
   private readonly byOrder = new Map<string, LiveTrade>();
   private readonly seenExec = new Set<string>();
@@ -332,7 +342,7 @@ export class TradingSession {
   }
 
   /** Hourly closes of `c`'s coin, as returns for the correlation filter. */
-  private addToHourly(coin: { hourly: Aggregator | null; returns: ReturnsWindow; lastClose: number }, c: Candle): void {
+  private addToHourly(coin: TrackedCoin, c: Candle): void {
     const agg = coin.hourly;
     for (let hc = agg ? agg.push(c) : c; hc; hc = agg ? agg.next() : null) {
       if (Number.isFinite(coin.lastClose)) coin.returns.push(hc.close / coin.lastClose - 1, hc.ts);

@@ -4,7 +4,7 @@ import { SimBroker } from '../../engine/sim-broker.js';
 import { TradingSession, type SessionEvent, type TradeResult } from '../../engine/session.js';
 import { TF_MS, type Timeframe } from '../../engine/timeframe.js';
 import type { CoinConfig, EngineParams } from '../../engine/params.js';
-import type { Candle, CandleSeries, FairValueGap, OrderBlock, Side, Signal, SignalFate } from '../../engine/types.js';
+import type { CandleSeries, FairValueGap, OrderBlock, Side, Signal, SignalFate } from '../../engine/types.js';
 import type { SymbolAnalyzer } from '../../engine/analyzer.js';
 import { applyCommand } from './sim-venue.js';
 import { CandleMerge } from './candle-merge.js';
