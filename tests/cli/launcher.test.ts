@@ -3,7 +3,7 @@
 // open a network connection.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dataPath } from '../helpers/data.js';
@@ -18,12 +18,17 @@ function smc(args: string[], command = SMC) {
 }
 
 describe('the smc command', () => {
-  it('runs through a symlink as npm links it into node_modules/.bin', () => {
+  it('runs through links as npm makes them (node_modules/.bin/smc -> ../smc-ultra/bin/smc, relative)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'smc-bin-'));
-    symlinkSync(SMC, join(dir, 'smc'));
-    const r = smc(['--help'], join(dir, 'smc'));
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^Usage: smc /);
+    mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
+    symlinkSync(resolve(SMC, '..', '..'), join(dir, 'node_modules', 'smc-ultra'));
+    symlinkSync(join('..', 'smc-ultra', 'bin', 'smc'), join(dir, 'node_modules', '.bin', 'smc'));
+    symlinkSync(join(dir, 'node_modules', '.bin', 'smc'), join(dir, 'smc')); // and a link to the link
+    for (const command of [join(dir, 'node_modules', '.bin', 'smc'), join(dir, 'smc')]) {
+      const r = smc(['--help'], command);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: smc /);
+    }
   });
 
   it.each([
