@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { aggregateSeries } from '../../engine/aggregate.js';
 import { TF_MS, type Timeframe } from '../../engine/timeframe.js';
 import type { CandleSeries } from '../../engine/types.js';
-import type { BacktestResult } from './run.js';
+import type { BacktestResult, ChartStructures } from './run.js';
 
 const require = createRequire(import.meta.url);
 
@@ -26,6 +26,29 @@ function float64Base64(values: Float64Array | number[]): string {
 
 /** The kinds of zone boxes, as the page colours them (zones carry an index into this list). */
 const ZONE_KINDS = ['ob_bullish', 'ob_bearish', 'fvg_bullish', 'fvg_bearish'] as const;
+
+/**
+ * Boxes of the zones the chart draws, from when each became known until it was mitigated/filled (or
+ * `end`), in ms: every FVG, and the order blocks of the timeframes above the base.
+ */
+function zoneBoxes(zones: ChartStructures['zones'], baseTf: Timeframe, end: number) {
+  const from: number[] = [];
+  const to: number[] = [];
+  const bottom: number[] = [];
+  const top: number[] = [];
+  const kind: number[] = [];
+  for (let i = 0; i < zones.length; i++) {
+    const x = zones[i];
+    if (x.type === 'order_block' ? x.data.tf === baseTf : x.type !== 'fvg') continue;
+    const ob = x.type === 'order_block';
+    from.push(x.data.confirmedAt);
+    to.push((ob ? x.data.mitigatedAt : x.data.filledAt) ?? end);
+    bottom.push(x.data.bottom);
+    top.push(x.data.top);
+    kind.push(ZONE_KINDS.indexOf(`${ob ? 'ob' : 'fvg'}_${x.data.side}`));
+  }
+  return { from: float64Base64(from), to: float64Base64(to), bottom: float64Base64(bottom), top: float64Base64(top), kind };
+}
 
 /** Candles for the chart: aggregated to `tf` so a month of 1m data stays light in the browser. Times in ms. */
 function chartCandles(s: CandleSeries, tf: Timeframe) {
@@ -48,15 +71,6 @@ export function reportParts(r: BacktestResult, series: CandleSeries[], summary: 
   const tf = TF_MS[chartTf] >= TF_MS[r.baseTf] ? chartTf : r.baseTf;
   const symbols = series.map((s) => {
     const chart = r.structures.get(s.symbol);
-    // Boxes from when a zone became known until it was mitigated/filled (or the end), in ms.
-    const zones = { from: [] as number[], to: [] as number[], bottom: [] as number[], top: [] as number[], kind: [] as number[] };
-    const box = (from: number, to: number, bottom: number, top: number, kind: (typeof ZONE_KINDS)[number]) => {
-      zones.from.push(from); zones.to.push(to); zones.bottom.push(bottom); zones.top.push(top); zones.kind.push(ZONE_KINDS.indexOf(kind));
-    };
-    for (const x of chart?.zones ?? []) {
-      if (x.type === 'order_block' && x.data.tf !== r.baseTf) box(x.data.confirmedAt, x.data.mitigatedAt ?? r.to, x.data.bottom, x.data.top, `ob_${x.data.side}`);
-      else if (x.type === 'fvg') box(x.data.confirmedAt, x.data.filledAt ?? r.to, x.data.bottom, x.data.top, `fvg_${x.data.side}`);
-    }
     const sweeps = {
       ts: float64Base64(chart?.sweepTs ?? []), level: float64Base64(chart?.sweepLevel ?? []),
       bullish: (chart?.sweepSide ?? []).map((side) => (side === 'bullish' ? 1 : 0)),
@@ -67,7 +81,7 @@ export function reportParts(r: BacktestResult, series: CandleSeries[], summary: 
     }));
     return {
       symbol: s.symbol, candles: chartCandles(s, tf),
-      zones: { from: float64Base64(zones.from), to: float64Base64(zones.to), bottom: float64Base64(zones.bottom), top: float64Base64(zones.top), kind: zones.kind },
+      zones: zoneBoxes(chart?.zones ?? [], r.baseTf, r.to),
       sweeps, trades,
     };
   });
