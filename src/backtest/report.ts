@@ -37,15 +37,17 @@ function zoneBoxes(zones: ChartStructures['zones'], baseTf: Timeframe, end: numb
   const bottom: number[] = [];
   const top: number[] = [];
   const kind: number[] = [];
+  const add = (z: { confirmedAt: number; bottom: number; top: number; side: string }, until: number | null, k: number) => {
+    from.push(z.confirmedAt);
+    to.push(until ?? end);
+    bottom.push(z.bottom);
+    top.push(z.top);
+    kind.push(k + (z.side === 'bullish' ? 0 : 1)); // ZONE_KINDS: bullish, then bearish
+  };
   for (let i = 0; i < zones.length; i++) {
     const x = zones[i];
-    if (x.type === 'order_block' ? x.data.tf === baseTf : x.type !== 'fvg') continue;
-    const ob = x.type === 'order_block';
-    from.push(x.data.confirmedAt);
-    to.push((ob ? x.data.mitigatedAt : x.data.filledAt) ?? end);
-    bottom.push(x.data.bottom);
-    top.push(x.data.top);
-    kind.push(ZONE_KINDS.indexOf(`${ob ? 'ob' : 'fvg'}_${x.data.side}`));
+    if (x.type === 'fvg') add(x.data, x.data.filledAt, 2);
+    else if (x.data.tf !== baseTf) add(x.data, x.data.mitigatedAt, 0);
   }
   return { from: float64Base64(from), to: float64Base64(to), bottom: float64Base64(bottom), top: float64Base64(top), kind };
 }
