@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { endianness } from 'node:os';
 import { aggregateSeries } from '../../engine/aggregate.js';
 import { TF_MS, type Timeframe } from '../../engine/timeframe.js';
 import type { CandleSeries } from '../../engine/types.js';
@@ -15,13 +16,17 @@ function chartLibrary(): string {
   return readFileSync(join(pkgDir, 'dist', 'lightweight-charts.standalone.production.js'), 'utf8');
 }
 
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 /**
- * Numbers for the page as the base64 of their float64 bytes: exact, and several times cheaper to write
- * than JSON's shortest decimal digits (the candles alone were ~100k numbers).
+ * Numbers for the page as the base64 of their little-endian float64 bytes (the byte order of every
+ * platform a browser runs on): exact, and several times cheaper to write than JSON's shortest decimal
+ * digits (the candles alone were ~100k numbers).
  */
 function float64Base64(values: Float64Array | number[]): string {
   const a = values instanceof Float64Array ? values : Float64Array.from(values);
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  const bytes = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  return (LITTLE_ENDIAN ? bytes : Buffer.from(bytes).swap64()).toString('base64');
 }
 
 /** The kinds of zone boxes, as the page colours them (zones carry an index into this list). */
